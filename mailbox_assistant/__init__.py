@@ -1,0 +1,1 @@
+"""Mailbox Assistant: the command line and the settings every process shares."""

@@ -1,0 +1,79 @@
+"""Every environment read of the project, typed, with defaults, in one place."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+class ConfigError(Exception):
+    """A required setting is missing or a setting has a bad value; the message names it."""
+
+
+class Settings(BaseSettings):
+    """The configuration of all processes (api, bot, worker), read from the environment and `.env`."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///mailbox-assistant.db"
+    status_api_url: str = "http://127.0.0.1:5000"
+    status_api_key: SecretStr | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    admin_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    support_email: str = "support@amplemarket.com"
+    email_from: str = "mailbox-assistant@localhost"
+    smtp_url: SecretStr | None = None
+    support_slack_channel: str | None = None
+
+    public_url: str = "http://127.0.0.1:5000"
+    reconnect_url_template: str | None = None
+    secret_key: SecretStr | None = None
+    token_encryption_key: SecretStr | None = None
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_authorize_url: str = "https://accounts.google.com/o/oauth2/v2/auth"
+    google_token_url: str = "https://oauth2.googleapis.com/token"
+    microsoft_client_id: str | None = None
+    microsoft_client_secret: SecretStr | None = None
+    microsoft_authorize_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    microsoft_token_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+
+    reminder_hours: float = Field(default=24.0, gt=0)
+    log_level: str = "INFO"
+
+    @field_validator("admin_slack_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError naming the first of `names` (field names) that is unset."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise ConfigError(f"missing required setting {name.upper()}")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; a bad value becomes a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+        raise ConfigError(f"bad setting {name}: {error['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return load_settings()
