@@ -1,0 +1,17 @@
+"""The status API: mailboxes, their append-only event log, and the event feed (Flask)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from mailbox_assistant.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Flask app; imported lazily so `api.db` and `api.models` stay usable without Flask."""
+    from api.app import create_app as _create_app
+
+    return _create_app(settings)

@@ -12,6 +12,7 @@ from mailbox_assistant.settings import ConfigError
 COMMAND_MODULES = [
     "mailbox_assistant.commands.kb",
     "mailbox_assistant.commands.demo",
+    "mailbox_assistant.commands.api",
 ]
 
 

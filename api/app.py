@@ -1,0 +1,28 @@
+"""The Flask app factory: wiring only."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api import events, health, mailboxes, openapi
+from api.db import make_engine
+from api.errors import register_error_handlers
+from api.request_log import init_request_log
+from api.web import init_database
+from mailbox_assistant.settings import Settings, load_settings
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the status API over `settings` (read from the environment when omitted)."""
+    settings = settings or load_settings()
+    app = Flask("api")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
+    app.extensions["settings"] = settings
+    init_database(app, make_engine(settings.database_url))
+    init_request_log(app)
+    register_error_handlers(app)
+    for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
+        app.register_blueprint(blueprint)
+    return app

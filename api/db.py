@@ -1,0 +1,80 @@
+"""Engines, sessions and write transactions; free of Flask so the bot and the worker can reuse it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Key of the PostgreSQL advisory lock that serialises event writers, so event ids commit in id order.
+EVENT_ORDER_LOCK_KEY = 0x6D61696C
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL, a busy timeout and explicit BEGIN control."""
+    if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    connect_args = kwargs.pop("connect_args", {}) | {"check_same_thread": False}
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Set the per-connection pragmas; the driver's own transaction handling is turned off."""
+    # pysqlite's implicit BEGIN cannot do BEGIN IMMEDIATE; we emit BEGIN ourselves in the "begin" event.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Any) -> None:
+    """Emit BEGIN, or BEGIN IMMEDIATE when the connection was opened for writing."""
+    mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """A session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session that commits on success, rolls back on error, and is always closed."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def begin_write(session: Session) -> None:
+    """Start a write transaction; on SQLite it holds the write lock from BEGIN (atomic read-modify-write)."""
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write needs a session without pending changes")
+        session.commit()  # ends a read-only transaction (e.g. the API-key lookup)
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_write": True})
+
+
+def lock_event_order(session: Session) -> None:
+    """Serialise event writers until commit, so that event ids become visible in id order."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(EVENT_ORDER_LOCK_KEY)))
+    # SQLite: the write lock taken by begin_write (BEGIN IMMEDIATE) already serialises writers.

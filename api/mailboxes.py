@@ -1,0 +1,46 @@
+"""Mailboxes: register (upsert by email), list by owner and status, read one."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from api import store
+from api.auth import authorize, requires
+from api.openapi import responses, spec
+from api.schemas import MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
+from api.serialize import mailbox_out
+from api.web import get_session, require_json_body
+
+bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
+bp.before_request(authorize)
+bp.before_request(require_json_body)
+
+
+@bp.post("")
+@spec.validate(resp=responses(HTTP_200=MailboxOut, HTTP_201=MailboxOut), tags=["mailboxes"])
+@requires("write")
+def create_mailbox(json: MailboxCreate) -> tuple[MailboxOut, int]:
+    """Register a mailbox: 201 when new, 200 with the existing one for a known email (any case)."""
+    session = get_session()
+    mailbox, created = store.upsert_mailbox(session, json.email, json.provider, json.owner_email)
+    session.commit()
+    return mailbox_out(mailbox), 201 if created else 200
+
+
+@bp.get("")
+@spec.validate(resp=responses(HTTP_200=MailboxPage), tags=["mailboxes"])
+@requires("read")
+def list_mailboxes(query: MailboxQuery) -> MailboxPage:
+    """List mailboxes in id order, by owner and/or status, with cursor paging."""
+    mailboxes, next_cursor = store.list_mailboxes(
+        get_session(), query.owner_email, query.status, query.limit, query.cursor
+    )
+    return MailboxPage(items=[mailbox_out(m) for m in mailboxes], next_cursor=next_cursor)
+
+
+@bp.get("/<int:mailbox_id>")
+@spec.validate(resp=responses(HTTP_200=MailboxOut), tags=["mailboxes"])
+@requires("read")
+def get_mailbox(mailbox_id: int) -> MailboxOut:
+    """A mailbox and its current status."""
+    return mailbox_out(store.get_mailbox(get_session(), mailbox_id))

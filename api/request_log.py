@@ -1,0 +1,37 @@
+"""One structured log line per request: method, path, status, duration; never keys or query strings."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from flask import Flask, Response, g, request
+
+logger = logging.getLogger("api.requests")
+
+
+def init_request_log(app: Flask) -> None:
+    """Log every request of `app` as one JSON line."""
+    app.before_request(_start_timer)
+    app.after_request(_log_request)
+
+
+def _start_timer() -> None:
+    """Remember when the request started."""
+    g.request_started = time.perf_counter()
+
+
+def _log_request(response: Response) -> Response:
+    """Write the line; the path is logged without its query string, headers are never logged."""
+    if logger.isEnabledFor(logging.INFO):
+        started = g.get("request_started", time.perf_counter())
+        record = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "api_key_id": g.get("api_key_id"),
+        }
+        logger.info(json.dumps(record))
+    return response

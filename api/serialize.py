@@ -1,0 +1,64 @@
+"""Models to response schemas: the mailbox JSON and the event JSON of the HTTP contract."""
+
+from __future__ import annotations
+
+from api.models import Event, Mailbox
+from api.schemas import EventOut, FeedEvent, LastFailure, MailboxOut
+from knowledge import get_reason
+
+
+def reason_title(code: str) -> str:
+    """The knowledge base's title of a reason code (the 'unknown' title if the code is not known)."""
+    try:
+        return get_reason(code).title
+    except LookupError:
+        return get_reason("unknown").title
+
+
+def mailbox_out(mailbox: Mailbox) -> MailboxOut:
+    """The mailbox JSON, with last_failure (and its title) when it ever failed."""
+    last_failure = None
+    if mailbox.last_failure_reason is not None and mailbox.last_failure_at is not None:
+        last_failure = LastFailure(
+            reason=mailbox.last_failure_reason,
+            title=reason_title(mailbox.last_failure_reason),
+            error=mailbox.last_failure_error,
+            occurred_at=mailbox.last_failure_at,
+            confidence=mailbox.last_failure_confidence or 0.0,
+        )
+    return MailboxOut(
+        id=mailbox.id,
+        email=mailbox.email,
+        provider=mailbox.provider,
+        owner_email=mailbox.owner_email,
+        status=mailbox.status,  # type: ignore[arg-type]
+        disconnected_at=mailbox.disconnected_at,
+        last_failure=last_failure,
+        created_at=mailbox.created_at,
+        updated_at=mailbox.updated_at,
+    )
+
+
+def _event_fields(event: Event) -> dict[str, object]:
+    """The event JSON fields."""
+    return {
+        "id": event.id,
+        "mailbox_id": event.mailbox_id,
+        "type": event.type,
+        "error": event.error,
+        "reason": event.reason,
+        "confidence": event.confidence,
+        "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
+        "idempotency_key": event.idempotency_key,
+    }
+
+
+def event_out(event: Event) -> EventOut:
+    """The event JSON."""
+    return EventOut.model_validate(_event_fields(event))
+
+
+def feed_event_out(event: Event, mailbox: Mailbox) -> FeedEvent:
+    """The event JSON with its mailbox as it is now."""
+    return FeedEvent.model_validate(_event_fields(event) | {"mailbox": mailbox_out(mailbox)})

@@ -1,0 +1,235 @@
+"""Contract of /api/v1/mailboxes: upsert by email, listing with filters and cursors, reading one."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from threading import Barrier
+
+import requests
+from sqlalchemy import event, text
+
+MAILBOX_FIELDS = {"id", "email", "provider", "owner_email", "status", "disconnected_at", "last_failure"}
+
+
+def test_new_mailbox_is_created_connected(client, auth):
+    response = client.post(
+        "/api/v1/mailboxes",
+        json={"email": "Rep@Acme.com", "provider": "Google", "owner_email": "Boss@Acme.com"},
+        headers=auth("write"),
+    )
+
+    assert response.status_code == 201
+    body = response.json
+    assert body.keys() >= MAILBOX_FIELDS
+    assert body["email"] == "rep@acme.com"
+    assert body["provider"] == "google"
+    assert body["owner_email"] == "boss@acme.com"
+    assert body["status"] == "connected"
+    assert body["disconnected_at"] is None
+    assert body["last_failure"] is None
+    assert body["created_at"].endswith("+00:00")
+
+
+def test_same_email_in_any_case_returns_the_existing_mailbox(client, auth, new_mailbox):
+    first = new_mailbox(email="rep@acme.com")
+
+    again = client.post(
+        "/api/v1/mailboxes",
+        json={"email": "REP@acme.COM", "provider": "google", "owner_email": "rep@acme.com"},
+        headers=auth("write"),
+    )
+
+    assert again.status_code == 200
+    assert again.json["id"] == first["id"]
+    listed = client.get("/api/v1/mailboxes", headers=auth("read")).json["items"]
+    assert [m["id"] for m in listed] == [first["id"]]
+
+
+def test_registering_again_updates_provider_and_owner(client, auth, new_mailbox):
+    first = new_mailbox(email="rep@acme.com", provider="imap", owner_email="old@acme.com")
+
+    again = new_mailbox(email="rep@acme.com", provider="microsoft", owner_email="new@acme.com")
+
+    assert again["id"] == first["id"]
+    assert (again["provider"], again["owner_email"]) == ("microsoft", "new@acme.com")
+
+
+def test_concurrent_registration_of_one_email_makes_one_mailbox(live_api, auth):
+    barrier = Barrier(8)
+
+    def register(_: int) -> requests.Response:
+        barrier.wait(timeout=10)
+        return requests.post(
+            f"{live_api}/api/v1/mailboxes",
+            json={"email": "race@acme.com", "provider": "google", "owner_email": "race@acme.com"},
+            headers=auth("write"),
+            timeout=30,
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(register, range(8)))
+
+    assert sorted(r.status_code for r in responses) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in responses}) == 1
+
+
+def test_get_mailbox_returns_it(client, auth, new_mailbox):
+    created = new_mailbox()
+
+    response = client.get(f"/api/v1/mailboxes/{created['id']}", headers=auth("read"))
+
+    assert response.status_code == 200
+    assert response.json == created
+
+
+def test_unknown_mailbox_is_a_404_problem(client, auth):
+    response = client.get("/api/v1/mailboxes/999", headers=auth("read"))
+
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 404
+    assert "999" in response.json["detail"]
+
+
+def test_owner_lookup_ignores_case_and_returns_only_that_owners_mailboxes(client, auth, new_mailbox):
+    mine = [new_mailbox(email=f"m{i}@acme.com", owner_email="ana@acme.com") for i in range(3)]
+    new_mailbox(email="other@acme.com", owner_email="bob@acme.com")
+
+    response = client.get("/api/v1/mailboxes?owner_email=ANA@acme.com", headers=auth("read"))
+
+    assert response.status_code == 200
+    assert [m["id"] for m in response.json["items"]] == [m["id"] for m in mine]
+    assert response.json["next_cursor"] is None
+
+
+def test_status_filter_returns_only_mailboxes_in_that_status(client, auth, new_mailbox, post_event):
+    down = new_mailbox(email="down@acme.com")
+    new_mailbox(email="up@acme.com")
+    post_event(down["id"], type="disconnected", error="invalid_grant")
+
+    response = client.get("/api/v1/mailboxes?status=disconnected", headers=auth("read"))
+
+    assert [m["id"] for m in response.json["items"]] == [down["id"]]
+
+
+def test_cursor_pages_through_every_mailbox_once(client, auth, new_mailbox):
+    created = [new_mailbox(email=f"m{i}@acme.com")["id"] for i in range(7)]
+    seen, cursor = [], None
+
+    while True:
+        query = {"limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/v1/mailboxes", query_string=query, headers=auth("read")).json
+        seen += [m["id"] for m in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+
+    assert seen == created
+
+
+def test_a_cursor_not_made_by_the_api_is_a_400(client, auth):
+    response = client.get("/api/v1/mailboxes?cursor=not-a-cursor", headers=auth("read"))
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert "cursor" in response.json["detail"]
+
+
+def test_unknown_body_field_is_a_422_naming_it(client, auth):
+    body = {"email": "a@acme.com", "provider": "google", "owner_email": "a@acme.com", "plan": "gold"}
+
+    response = client.post("/api/v1/mailboxes", json=body, headers=auth("write"))
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert [e["loc"] for e in response.json["errors"]] == ["body.plan"]
+
+
+def test_bad_email_is_a_422_naming_the_field(client, auth):
+    body = {"email": "not-an-email", "provider": "google", "owner_email": "a@acme.com"}
+
+    response = client.post("/api/v1/mailboxes", json=body, headers=auth("write"))
+
+    assert response.status_code == 422
+    assert "body.email" in response.json["detail"]
+
+
+def test_unknown_query_parameter_and_bad_limit_are_422(client, auth):
+    unknown = client.get("/api/v1/mailboxes?colour=red", headers=auth("read"))
+    too_big = client.get("/api/v1/mailboxes?limit=100000", headers=auth("read"))
+
+    assert (unknown.status_code, too_big.status_code) == (422, 422)
+    assert unknown.json["errors"][0]["loc"] == "query.colour"
+    assert too_big.json["errors"][0]["loc"] == "query.limit"
+
+
+def test_body_that_is_not_json_is_415_and_malformed_json_is_400(client, auth):
+    not_json = client.post("/api/v1/mailboxes", data="email=a@acme.com", headers=auth("write"))
+    malformed = client.post(
+        "/api/v1/mailboxes", data="{", content_type="application/json", headers=auth("write")
+    )
+
+    assert (not_json.status_code, malformed.status_code) == (415, 400)
+    assert not_json.mimetype == malformed.mimetype == "application/problem+json"
+
+
+def test_body_over_the_size_limit_is_413(client, auth):
+    body = {"email": "a@acme.com", "provider": "google", "owner_email": "a@acme.com", "x": "y" * 100_000}
+
+    response = client.post("/api/v1/mailboxes", json=body, headers=auth("write"))
+
+    assert response.status_code == 413
+    assert response.mimetype == "application/problem+json"
+
+
+@contextmanager
+def recorded_queries(engine):
+    """Record the queries `engine` runs inside the block (transaction control statements aside)."""
+    statements = []
+
+    def record(conn, cursor, sql, params, context, many):
+        if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append((sql, params))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _uses_only_indexes(engine, sql, params):
+    """True if the database plans `sql` without a full table scan."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
+            return not any(row[-1].startswith("SCAN") for row in plan)
+        connection.execute(text("SET enable_seqscan = off"))  # tables are tiny: make the planner show indexes
+        plan = connection.exec_driver_sql(f"EXPLAIN {sql}", params).all()
+        return not any("Seq Scan" in row[0] for row in plan)
+
+
+def test_reading_a_mailbox_costs_two_indexed_queries(app, client, auth, new_mailbox):
+    mailbox = new_mailbox()
+    engine = app.extensions["database"]["engine"]
+
+    with recorded_queries(engine) as statements:
+        response = client.get(f"/api/v1/mailboxes/{mailbox['id']}", headers=auth("read"))
+
+    assert response.status_code == 200
+    assert len(statements) == 2  # the API key, the mailbox
+    assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
+
+
+def test_owner_lookup_costs_two_indexed_queries(app, client, auth, new_mailbox):
+    for i in range(5):
+        new_mailbox(email=f"m{i}@acme.com", owner_email="ana@acme.com")
+    engine = app.extensions["database"]["engine"]
+
+    with recorded_queries(engine) as statements:
+        response = client.get("/api/v1/mailboxes?owner_email=ana@acme.com", headers=auth("read"))
+
+    assert len(response.json["items"]) == 5
+    assert len(statements) == 2  # the API key, the page of mailboxes
+    assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
