@@ -146,3 +146,16 @@ class ApiKey(Base):
             "created_at": self.created_at.isoformat(),
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
+
+
+# --- Slack bot (owned by bot/, used by bot/dedupe.py; migration 0002) ---------------------------------
+
+
+class SlackEventSeen(Base):
+    """A Slack event id the bot has handled; its unique key makes a retried delivery a no-op."""
+
+    __tablename__ = "slack_events_seen"
+    __table_args__ = (Index("ix_slack_events_seen_received_at", "received_at"),)
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

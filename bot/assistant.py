@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot import conversation, replies
-from bot.conversation import Asker, Reply
+from bot.conversation import Asker, Question, Reply
 from bot.mailbox import Mailbox
 from bot.status_client import StatusApiUnavailable
 
@@ -28,7 +28,17 @@ def respond(
     now: datetime | None = None,
 ) -> Reply:
     """The reply to `text` from `asker`; a status API failure becomes an apology, never an exception."""
-    question = conversation.read_question(text)
+    return respond_to(conversation.read_question(text), asker, source, reconnect_url, now)
+
+
+def respond_to(
+    question: Question,
+    asker: Asker,
+    source: MailboxSource,
+    reconnect_url: Callable[[Mailbox], str],
+    now: datetime | None = None,
+) -> Reply:
+    """The reply to an already-read question (the slash command's subcommands build theirs)."""
     if question.wants_help:
         return replies.help_reply()
     if question.general:

@@ -184,3 +184,44 @@ def _failure_time(mailbox: Mailbox) -> datetime | None:
 def _one_line(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split()).replace("`", "'")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def build_feedback_answer(helped: bool, ref: str) -> list[Block]:
+    """What replaces the feedback buttons once clicked."""
+    if helped:
+        return [build_context("Thanks for letting me know — glad it helped.", block_id="feedback_done")]
+    return [
+        build_section("Sorry that didn't help. Support can take it from here:", block_id="feedback_done"),
+        build_actions(
+            [build_escalate_button(ref or "unknown", primary=True)], block_id="support_after_feedback"
+        ),
+    ]
+
+
+def build_home_actions() -> Block:
+    """The Home tab's own buttons."""
+    button = {"type": "button", "action_id": "home:ask", "text": plain("Ask a question"), "value": "ask"}
+    return build_actions([button], block_id="home_actions")
+
+
+def build_ask_modal() -> dict[str, Any]:
+    """The modal where a question is typed (callback `ask_question`)."""
+    return {
+        "type": "modal",
+        "callback_id": "ask_question",
+        "title": plain("Ask about a mailbox"),
+        "submit": plain("Ask"),
+        "close": plain("Cancel"),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "question",
+                "label": plain("Your question"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "placeholder": plain("Why did my mailbox disconnect?"),
+                },
+            }
+        ],
+    }

@@ -148,7 +148,7 @@ def general_answer(question: Question, provider: str | None = None, lead: str | 
 
 def home_blocks(mailboxes: list[Mailbox], *, reconnect_url: Callable[[Mailbox], str], now: datetime) -> list:
     """The App Home tab: the user's mailboxes with status, cause and buttons."""
-    out = [b.build_header("Your mailboxes")]
+    out = [b.build_header("Your mailboxes"), b.build_home_actions()]
     if not mailboxes:
         out.append(
             b.build_section("You have no mailbox connected under your Slack email.", block_id="no_mailbox")

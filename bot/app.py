@@ -1,0 +1,99 @@
+"""The Bolt app: wiring only (client, middleware, listeners, error handler)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+from bot.assistant import MailboxSource
+from bot.dedupe import EventDedupe
+from bot.identity import Identity
+from bot.listeners import register_listeners
+from bot.services import Services
+from bot.status_client import StatusClient
+from mailbox_assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_bolt_app(
+    settings: Settings,
+    client: WebClient,
+    *,
+    dedupe: EventDedupe | None,
+    source: MailboxSource | None = None,
+    identity: Identity | None = None,
+    socket_mode: bool = False,
+) -> App:
+    """A Bolt app answering through `client`; HTTP mode needs the signing secret, Socket Mode does not."""
+    if not socket_mode:
+        settings.require("slack_signing_secret")
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    app = App(
+        client=client,
+        signing_secret=secret,
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,
+        process_before_response=False,
+        raise_error_for_unhandled_request=True,
+    )
+    if dedupe is not None:
+        app.use(dedupe)
+    services = Services(
+        settings=settings,
+        source=source or StatusClient(settings.status_api_url, _secret(settings.status_api_key)),
+        identity=identity or Identity(),
+    )
+
+    def provide_services(context: BoltContext, next: Any) -> None:
+        context["services"] = services
+        next()
+
+    app.use(provide_services)
+    register_listeners(app)
+    app.error(handle_error)
+    return app
+
+
+def create_web_client(settings: Settings) -> WebClient:
+    """The Slack Web API client: bot token, configurable base URL, retries on 429 and 5xx."""
+    settings.require("slack_bot_token")
+    client = WebClient(token=_secret(settings.slack_bot_token), base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers.extend(
+        [RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
+    )
+    return client
+
+
+def build_bot(settings: Settings, *, socket_mode: bool = False) -> App:
+    """The production bot from settings: Slack client, status client, database deduplication."""
+    from api.db import make_engine
+
+    client = create_web_client(settings)
+    dedupe = EventDedupe(make_engine(settings.database_url))
+    dedupe.check_table()
+    return create_bolt_app(settings, client, dedupe=dedupe, socket_mode=socket_mode)
+
+
+def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+    """One place for listener errors: unhandled requests get 200 quietly, the rest are logged with context."""
+    if isinstance(error, BoltUnhandledRequestError):
+        logger.info("no listener for Slack request %s", _describe(body))
+        return BoltResponse(status=200, body="")
+    logger.error("Slack listener failed for %s", _describe(body), exc_info=error)
+    return None
+
+
+def _describe(body: dict[str, Any]) -> str:
+    kind = body.get("type") or ("command" if "command" in body else "unknown")
+    detail = (body.get("event") or {}).get("type") or body.get("command") or body.get("callback_id") or ""
+    return f"{kind} {detail} {body.get('event_id') or ''}".strip()
+
+
+def _secret(value: Any) -> str | None:
+    return value.get_secret_value() if value is not None else None

@@ -1,0 +1,16 @@
+"""Refresh the App Home tab: the user's mailboxes with status, cause and buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+
+def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Publish the Home tab of the user who opened it."""
+    if event.get("tab", "home") != "home":
+        return
+    view = context["services"].home_view(client, event["user"])
+    client.views_publish(user_id=event["user"], view=view)

@@ -1,0 +1,25 @@
+"""Answer a direct message with full details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+
+
+def direct_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Reply to a person's direct message; edits, joins and bots' messages are ignored."""
+    if (
+        event.get("channel_type") != "im"
+        or event.get("subtype")
+        or event.get("bot_id")
+        or not event.get("user")
+    ):
+        return
+    reply = context["services"].answer(client, event["user"], event.get("text", ""))
+    if reply is None:
+        return
+    client.chat_postMessage(
+        channel=event["channel"], thread_ts=event.get("thread_ts"), text=reply.text, blocks=reply.blocks
+    )
