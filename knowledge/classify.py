@@ -77,11 +77,11 @@ class Classifier:
 
     def _fuzzy(self, text: str) -> tuple[str, float]:
         """Truncated, re-worded or misspelt errors: the closest signature phrase, if close enough."""
-        if not text or not self._fuzzy_phrases:
-            return "unknown", 0.0
-        best = process.extractOne(
-            text, self._fuzzy_phrases, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF
-        )
+        # A short text would "match" inside any long phrase, so only phrases about its length or
+        # shorter are candidates; a truncated error keeps most of its phrase.
+        longest = len(text) * 1.25
+        candidates = {i: phrase for i, phrase in enumerate(self._fuzzy_phrases) if len(phrase) <= longest}
+        best = process.extractOne(text, candidates, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
         if best is None:
             return "unknown", 0.0
         _, similarity, index = best

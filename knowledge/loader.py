@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+# libyaml's C parser when installed (about ten times faster), the pure-Python one otherwise.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Reason codes are a contract with other tools (ARCHITECTURE.md); a new one needs a release.
 REASON_CODES = (
@@ -113,7 +117,7 @@ def parse_reason_file(path: Path) -> Reason:
     if not found:
         raise KnowledgeError(f"{path.name}: must start with YAML front matter between '---' lines")
     try:
-        meta = yaml.safe_load(found.group(1))
+        meta = yaml.load(found.group(1), Loader=_YamlLoader)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path.name}: bad YAML in front matter: {exc}") from None
     if not isinstance(meta, dict):
@@ -245,7 +249,7 @@ def _steps(path: Path, sections: dict[str, str]) -> dict[str, tuple[str, ...]]:
 def load_intents(path: Path = INTENTS_FILE) -> dict[str, dict[str, list[str]]]:
     """The intent phrase lists: {section: {name: [phrases]}}; raises KnowledgeError on problems."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except OSError as exc:
         raise KnowledgeError(f"{path.name}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
@@ -263,3 +267,46 @@ def load_intents(path: Path = INTENTS_FILE) -> dict[str, dict[str, list[str]]]:
     if "intents" not in result or unknown:
         raise KnowledgeError(f"{path.name}: needs an 'intents' section naming only {', '.join(INTENTS)}")
     return result
+
+
+def lint(directory: Path = REASONS_DIR, intents_file: Path = INTENTS_FILE) -> list[str]:
+    """Every problem in the knowledge files, one line each naming the file; empty when all is well."""
+    problems: list[str] = []
+    reasons: dict[str, Reason] = {}
+    for path in sorted(directory.glob("*.md")):
+        try:
+            reason = parse_reason_file(path)
+        except KnowledgeError as exc:
+            problems.append(str(exc))
+            continue
+        if reason.code in reasons:
+            problems.append(
+                f"{path.name}: duplicate code {reason.code!r} (also in {reasons[reason.code].source})"
+            )
+            continue
+        reasons[reason.code] = reason
+    problems += [
+        f"{directory}: no file for reason code {code}" for code in REASON_CODES if code not in reasons
+    ]
+    problems += _shared_signatures(reasons.values())
+    try:
+        load_intents(intents_file)
+    except KnowledgeError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _shared_signatures(reasons: Iterable[Reason]) -> list[str]:
+    """The same signature under two reasons makes both answers a tie: name it."""
+    owners: dict[tuple[str, ...] | str, Reason] = {}
+    problems = []
+    for reason in reasons:
+        for signature in reason.signatures:
+            key = signature.words or signature.text
+            owner = owners.setdefault(key, reason)
+            if owner.code != reason.code:
+                problems.append(
+                    f"{reason.source}: signature {signature.text!r} is also a signature of {owner.code} "
+                    f"({owner.source}); keep it in one file"
+                )
+    return problems

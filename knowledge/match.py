@@ -22,10 +22,11 @@ QUOTED_CONFIDENCE = 0.8  # a quoted provider error must classify at least this c
 _QUOTED = re.compile(r"(?:^|\s)[\"'“‘]([^\"'”’]{8,300})[\"'”’](?=$|\s|[.,;:!?)])")
 
 Phrase = tuple[str, ...]
+Group = tuple[str, str]  # ("intent", name), ("reason", code), ("hint", code) or ("context", "mailbox")
 
 
 class Matcher:
-    """Phrase lists of intents and reasons, with the vocabulary used to forgive typos."""
+    """Phrase lists of intents and reasons, indexed by first word, with a vocabulary for typos."""
 
     def __init__(
         self,
@@ -34,50 +35,68 @@ class Matcher:
         classifier: Classifier,
     ) -> None:
         self._classifier = classifier
-        self._intents = {name: _phrases(intents["intents"].get(name, [])) for name in INTENTS}
-        self._mailbox_words = _phrases(intents.get("context", {}).get("mailbox", []))
-        self._reasons: dict[str, list[Phrase]] = {}
-        self._hints: dict[str, list[Phrase]] = {}
+        groups: dict[Group, list[str]] = {
+            ("intent", name): intents["intents"].get(name, []) for name in INTENTS
+        }
+        groups[("context", "mailbox")] = intents.get("context", {}).get("mailbox", [])
+        self._reason_codes = []
         for reason in reasons:
-            self._reasons[reason.code] = _phrases(reason.question_phrases)
-            self._hints[reason.code] = _phrases(reason.question_hints)
-        every = [*self._intents.values(), *self._reasons.values(), *self._hints.values(), self._mailbox_words]
-        self._vocabulary = sorted({word for phrases in every for phrase in phrases for word in phrase})
-        self._known = frozenset(self._vocabulary)
+            self._reason_codes.append(reason.code)
+            groups[("reason", reason.code)] = list(reason.question_phrases)
+            groups[("hint", reason.code)] = list(reason.question_hints)
+        self._by_first_word: dict[str, list[tuple[Group, Phrase]]] = {}
+        vocabulary: set[str] = set()
+        for group, texts in groups.items():
+            for phrase in _phrases(texts):
+                self._by_first_word.setdefault(phrase[0], []).append((group, phrase))
+                vocabulary.update(phrase)
+        self._vocabulary = sorted(vocabulary)
+        self._vocabulary_set = frozenset(vocabulary)
         self._correct = lru_cache(maxsize=8192)(self._closest_known_word)
 
     def match(self, question: str) -> tuple[str, str | None]:
         """The intent of a chat message and the cause it names (None when it names none)."""
-        words = [self._correct(word) for word in question_words(question or "")]
-        reason, quoted_error = self._named_reason(words, question or "")
-        scores = {intent: _best(words, phrases) for intent, phrases in self._intents.items()}
+        question = question or ""
+        words = [self._correct(word) for word in question_words(question)]
+        found = self._found(words)
+        reason, quoted_error = self._named_reason(found, question)
+        scores = {intent: found.get(("intent", intent), 0.0) for intent in INTENTS}
         if scores["contact_support"] > 0 and scores["contact_support"] >= scores["other"]:
             return "contact_support", reason  # asking for a person wins over everything else said
         best = max(INTENT_PRIORITY, key=lambda intent: (scores[intent], -INTENT_PRIORITY.index(intent)))
         if scores[best] > 0:
             return best, reason
-        about_mailbox = quoted_error or "?" in question or _best(words, self._mailbox_words) > 0
+        about_mailbox = quoted_error or "?" in question or found.get(("context", "mailbox"), 0) > 0
         if reason is not None and about_mailbox:
             return "why_disconnected", reason
         return "other", reason
 
-    def _named_reason(self, words: list[str], question: str) -> tuple[str | None, bool]:
+    def _found(self, words: list[str]) -> dict[Group, float]:
+        """Per group, the length of the longest phrase found plus a little for each other one."""
+        lengths: dict[Group, list[int]] = {}
+        for start, word in enumerate(words):
+            for group, phrase in self._by_first_word.get(word, ()):
+                if _occurs_at(words, start, phrase):
+                    lengths.setdefault(group, []).append(len(phrase))
+        return {group: max(found) + 0.01 * (len(found) - 1) for group, found in lengths.items()}
+
+    def _named_reason(self, found: dict[Group, float], question: str) -> tuple[str | None, bool]:
         """The cause the user names, and whether they quoted a provider error that shows it."""
-        scores = {code: _best(words, phrases) for code, phrases in self._reasons.items()}
+        scores = {code: found.get(("reason", code), 0.0) for code in self._reason_codes}
         quoted_error = False
         for quoted in _QUOTED.findall(question):
             code, confidence = self._classifier.classify(quoted)
             if code != "unknown" and confidence >= QUOTED_CONFIDENCE:
                 scores[code] = max(scores[code], 10.0)
                 quoted_error = True
-        for code, phrases in self._hints.items():
-            scores[code] += HINT_WEIGHT * min(_best(words, phrases), 9.0)
+        for code in self._reason_codes:
+            scores[code] += HINT_WEIGHT * min(found.get(("hint", code), 0.0), 9.0)
         code, score = max(scores.items(), key=lambda item: item[1])
         tied = [other for other, value in scores.items() if abs(value - score) < 1e-9]
         return (code if score > 0 and len(tied) == 1 else None), quoted_error
 
     def _closest_known_word(self, word: str) -> str:
-        if word in self._known or len(word) < TYPO_MIN_LENGTH or word.isdigit():
+        if len(word) < TYPO_MIN_LENGTH or word.isdigit() or word in self._vocabulary_set:
             return word
         found = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF)
         return found[0] if found else word
@@ -87,26 +106,12 @@ def _phrases(texts: Iterable[str]) -> list[Phrase]:
     return [words for words in (tuple(question_words(text)) for text in texts) if words]
 
 
-def _best(words: list[str], phrases: list[Phrase]) -> float:
-    """The length of the longest phrase found, plus a little for each other phrase found."""
-    found = [len(phrase) for phrase in phrases if _contains(words, phrase)]
-    if not found:
-        return 0.0
-    return max(found) + 0.01 * (len(found) - 1)
-
-
-def _contains(words: list[str], phrase: Phrase) -> bool:
-    """Whether the phrase's words occur in order, each within MAX_GAP words of the previous one."""
-    first, rest = phrase[0], phrase[1:]
-    for start, word in enumerate(words):
-        if word != first:
-            continue
-        position = start
-        for wanted in rest:
-            window = words[position + 1 : position + 2 + MAX_GAP]
-            if wanted not in window:
-                break
-            position += 1 + window.index(wanted)
-        else:
-            return True
-    return False
+def _occurs_at(words: list[str], start: int, phrase: Phrase) -> bool:
+    """Whether the phrase starts at `start`, each next word within MAX_GAP words of the previous."""
+    position = start
+    for wanted in phrase[1:]:
+        window = words[position + 1 : position + 2 + MAX_GAP]
+        if wanted not in window:
+            return False
+        position += 1 + window.index(wanted)
+    return True

@@ -42,8 +42,6 @@ def stem(word: str) -> str:
         word = word[:-3] + "y"
     elif len(word) > 4 and word.endswith("ed"):
         word = word[:-2]
-    elif len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
-        word = word[:-1]
     elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     if len(word) > 4 and word.endswith("e"):

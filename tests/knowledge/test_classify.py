@@ -1,0 +1,97 @@
+"""classify(raw_error): provider errors map to documented reasons, and it abstains when unsure."""
+
+import pytest
+
+from knowledge import classify
+from knowledge.base import KnowledgeBase
+from tests.knowledge.conftest import read_jsonl
+
+FAILURES = read_jsonl("failures-dev.jsonl") + read_jsonl("failures-extra.jsonl")
+
+
+def score(rows):
+    right = confidently_wrong = 0
+    for row in rows:
+        reason, _ = classify(row["text"])
+        right += reason == row["reason"]
+        confidently_wrong += reason not in (row["reason"], "unknown")
+    return right / len(rows), confidently_wrong / len(rows)
+
+
+def test_labelled_errors_are_mostly_right_and_rarely_confidently_wrong():
+    right, confidently_wrong = score(FAILURES)
+
+    assert right >= 0.95
+    assert confidently_wrong <= 0.02
+
+
+@pytest.mark.parametrize(
+    ("raw_error", "reason"),
+    [
+        ("invalid_grant: Token has been expired or revoked.", "token_expired"),
+        ("AADSTS50173: The provided grant has expired due to it being revoked", "password_changed"),
+        ("535-5.7.8 Username and Password not accepted.", "password_changed"),
+        ("534-5.7.14 Please log in via your web browser and then try again.", "suspicious_activity"),
+        ("550 5.4.5 Daily user sending quota exceeded.", "sending_limit"),
+        ("NO [OVERQUOTA] Account exceeded command or bandwidth limits.", "sending_limit"),
+        ("NO [OVERQUOTA] Quota exceeded (mailbox for user is full)", "storage_full"),
+        ("AADSTS50057: The user account is disabled.", "account_suspended"),
+        ("421 4.3.0 Temporary System Problem.  Try again later (10).", "provider_outage"),
+        ("NO [UNAVAILABLE] Temporary authentication failure.", "provider_outage"),
+    ],
+)
+def test_known_provider_errors_map_to_their_reason(raw_error, reason):
+    assert classify(raw_error)[0] == reason
+
+
+def test_lower_cased_and_truncated_errors_classify_like_the_original():
+    original = "535-5.7.8 Username and Password not accepted. Learn more at"
+
+    assert classify(original.lower())[0] == "password_changed"
+    assert classify("username and password not acce")[0] == "password_changed"
+    assert classify("Daily user sending quota exce")[0] == "sending_limit"
+
+
+def test_python_exception_reprs_are_read_through():
+    raw = "smtplib.SMTPAuthenticationError: (535, b'5.7.8 Username and Password not accepted.')"
+
+    assert classify(raw)[0] == "password_changed"
+
+
+@pytest.mark.parametrize(
+    "raw_error",
+    [
+        "550 5.1.1 The email account that you tried to reach does not exist.",
+        "Technical details of permanent failure: DNS Error: Domain name not found",
+        "[Error: self signed certificate in certificate chain] code: 'SELF_SIGNED_CERT_IN_CHAIN'",
+        "something went wrong",
+        "",
+        None,
+    ],
+)
+def test_errors_that_are_not_about_the_mailbox_or_say_nothing_give_unknown(raw_error):
+    assert classify(raw_error)[0] == "unknown"
+
+
+def test_a_specific_code_beats_a_generic_word_in_the_same_error():
+    reason, confidence = classify('{"error":"invalid_grant","error_description":"AADSTS50057: disabled"}')
+
+    assert reason == "account_suspended"
+    assert confidence > 0.9
+
+
+def test_a_tie_between_two_reasons_is_not_answered_confidently():
+    reason, confidence = classify("disabled, unavailable")
+
+    assert reason == "unknown"
+    assert confidence < 0.5
+
+
+def test_a_signature_added_to_a_knowledge_file_works_without_code_changes(knowledge_copy):
+    reasons_dir, intents = knowledge_copy
+    raw = "XYZ-9001 mailbox frozen by the frobnicator"
+    assert KnowledgeBase(reasons_dir, intents).classifier.classify(raw)[0] == "unknown"
+    path = reasons_dir / "account_suspended.md"
+    path.write_text(path.read_text().replace("  codes:\n", "  codes:\n    - xyz-9001\n", 1))
+
+    assert KnowledgeBase(reasons_dir, intents).classifier.classify(raw)[0] == "account_suspended"

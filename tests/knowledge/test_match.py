@@ -1,0 +1,65 @@
+"""match(question): what users type in Slack → intent and the cause they name."""
+
+import pytest
+
+from knowledge import match
+from tests.knowledge.conftest import read_jsonl
+
+QUESTIONS = read_jsonl("questions-dev.jsonl") + read_jsonl("questions-extra.jsonl")
+
+
+def test_labelled_questions_are_mostly_right_and_rarely_confidently_wrong():
+    right = wrong = 0
+    for row in QUESTIONS:
+        intent, reason = match(row["text"])
+        right += (intent, reason) == (row["intent"], row["reason"])
+        wrong += intent != row["intent"] or reason not in (row["reason"], None)
+
+    assert right / len(QUESTIONS) >= 0.95
+    assert wrong / len(QUESTIONS) <= 0.02
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "reason"),
+    [
+        ("why did my mailbox disconnect?", "why_disconnected", None),
+        ("how do I reconnect?", "how_to_reconnect", None),
+        ("can I talk to a human please", "contact_support", None),
+        ("I changed my password and now it's disconnected", "why_disconnected", "password_changed"),
+        ("I'm abroad this week, is that why my inbox dropped?", "why_disconnected", "suspicious_activity"),
+        ("we blasted a campaign and the mailbox went red", "why_disconnected", "sending_limit"),
+        ("my inbox is full, would that make it disconnect?", "why_disconnected", "storage_full"),
+        ("is gmail down?", "why_disconnected", "provider_outage"),
+    ],
+)
+def test_plain_questions(question, intent, reason):
+    assert match(question) == (intent, reason)
+
+
+def test_slack_markup_and_emoji_do_not_get_in_the_way():
+    question = "<@U0123ABC> my <mailto:jo@acme.com|jo@acme.com> inbox got disconnected :sob: :sob:"
+
+    assert match(question) == ("why_disconnected", None)
+
+
+def test_typos_are_forgiven():
+    assert match("reconect mailbox after pasword change??") == ("how_to_reconnect", "password_changed")
+    assert match("inbox diconected y") == ("why_disconnected", None)
+
+
+def test_a_quoted_provider_error_names_its_cause():
+    assert match("Got a bounce saying 'Daily user sending quota exceeded', why?")[1] == "sending_limit"
+
+
+def test_a_named_cause_outweighs_circumstances():
+    question = "pls escalate, our whole team's inboxes disconnected after Google suspended our workspace"
+
+    assert match(question) == ("contact_support", "account_suspended")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what's the weather in lisbon", "do you integrate with hubspot?", "thanks, that fixed it!", "", "   "],
+)
+def test_questions_not_about_mailboxes_are_other(question):
+    assert match(question) == ("other", None)
