@@ -1,0 +1,190 @@
+"""A loopback stand-in for Slack's Web API and response_urls: records every request, can be scripted to fail."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+TEAM_ID = "T0TEAM"
+
+
+@dataclass
+class Call:
+    """One request the stand-in received: the Web API method (or `response_url`) and its full body."""
+
+    method: str
+    body: dict[str, Any]
+    path: str
+    received_at: float = field(default_factory=time.perf_counter)
+
+
+class FakeSlack:
+    """Slack's Web API on 127.0.0.1 (port 0); `base_url` goes to WebClient, `response_url(...)` into payloads."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, dict[str, Any]] = {}
+        self.calls: list[Call] = []
+        self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
+        self._changed = threading.Condition()
+        self._counter = 0
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
+        )
+
+    # -- lifecycle and wiring ---------------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+    @property
+    def base_url(self) -> str:
+        """The Web API base URL for `WebClient(base_url=...)`."""
+        return f"http://127.0.0.1:{self._server.server_port}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        """A response_url that lands here (recorded as method `response_url`)."""
+        return f"http://127.0.0.1:{self._server.server_port}/response/{name}"
+
+    def add_user(self, user_id: str, email: str | None, *, is_bot: bool = False, name: str = "") -> None:
+        """Make `users.info` know a user."""
+        profile = {"real_name": name or user_id, **({"email": email} if email else {})}
+        self.users[user_id] = {"id": user_id, "name": name or user_id, "is_bot": is_bot, "profile": profile}
+
+    def fail_next(
+        self, method: str, status: int, times: int = 1, headers: dict[str, str] | None = None
+    ) -> None:
+        """Answer the next `times` calls of `method` with HTTP `status` (e.g. 429 with Retry-After, 500)."""
+        self._failures.setdefault(method, []).extend([(status, headers or {})] * times)
+
+    # -- reading what happened -------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Every recorded call of `method`, in arrival order."""
+        with self._changed:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, predicate: Callable[[list[Call]], Any], timeout: float = 5.0) -> Any:
+        """Wait until `predicate(calls)` is truthy and return its value; fail after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = predicate(list(self.calls))
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    methods = [call.method for call in self.calls]
+                    raise AssertionError(f"condition not met within {timeout}s; calls so far: {methods}")
+                self._changed.wait(remaining)
+
+    def wait_for_call(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Wait until `method` was called at least `count` times; return those calls."""
+
+        def enough(calls: list[Call]) -> list[Call] | None:
+            matching = [call for call in calls if call.method == method]
+            return matching if len(matching) >= count else None
+
+        return self.wait_for(enough, timeout)
+
+    def reset(self) -> None:
+        """Forget recorded calls and scripted failures."""
+        with self._changed:
+            self.calls.clear()
+            self._failures.clear()
+
+    # -- the server ------------------------------------------------------------------------------------
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        request = Request(environ)
+        path = request.path
+        method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+        body = self._parse(request)
+        failure = self._take_failure(method)
+        if failure is None:
+            response = self._answer(method, body)
+        else:
+            status, headers = failure
+            response = Response(
+                json.dumps({"ok": False, "error": "scripted"}),
+                status,
+                headers=headers,
+                content_type="application/json",
+            )
+        with self._changed:
+            self.calls.append(Call(method=method, body=body, path=path))
+            self._changed.notify_all()
+        return response(environ, start_response)
+
+    def _take_failure(self, method: str) -> tuple[int, dict[str, str]] | None:
+        with self._changed:
+            queue = self._failures.get(method)
+            return queue.pop(0) if queue else None
+
+    @staticmethod
+    def _parse(request: Request) -> dict[str, Any]:
+        body: dict[str, Any] = dict(parse_qsl(request.query_string.decode()))
+        raw = request.get_data(as_text=True)
+        if request.mimetype == "application/json" and raw:
+            body.update(json.loads(raw))
+        elif raw:
+            body.update(dict(parse_qsl(raw)))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(body.get(key), str):
+                body[key] = json.loads(body[key])
+        return body
+
+    def _answer(self, method: str, body: dict[str, Any]) -> Response:
+        self._counter += 1
+        ts = f"{int(time.time())}.{self._counter:06d}"
+        answers: dict[str, Callable[[], dict[str, Any]]] = {
+            "auth.test": lambda: {
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "team_id": TEAM_ID,
+                "user": "bot",
+            },
+            "users.info": lambda: self._user(body.get("user", "")),
+            "users.lookupByEmail": lambda: self._user_by_email(body.get("email", "")),
+            "conversations.open": lambda: {"channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}},
+            "chat.postMessage": lambda: {"channel": body.get("channel"), "ts": ts, "message": {"ts": ts}},
+            "chat.postEphemeral": lambda: {"message_ts": ts},
+            "chat.update": lambda: {"channel": body.get("channel"), "ts": body.get("ts")},
+            "views.publish": lambda: {"view": {"id": "V" + ts}},
+            "views.open": lambda: {"view": {"id": "V" + ts}},
+            "response_url": lambda: {},
+        }
+        if method not in answers:
+            return Response(
+                json.dumps({"ok": False, "error": "unknown_method"}), 200, content_type="application/json"
+            )
+        data = answers[method]()
+        ok = "error" not in data
+        return Response(json.dumps({"ok": ok, **data}), 200, content_type="application/json")
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = self.users.get(user_id)
+        return {"user": user} if user else {"error": "user_not_found"}
+
+    def _user_by_email(self, email: str) -> dict[str, Any]:
+        for user in self.users.values():
+            if user["profile"].get("email") == email:
+                return {"user": user}
+        return {"error": "users_not_found"}
