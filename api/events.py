@@ -7,7 +7,15 @@ from flask import Blueprint
 from api import store
 from api.auth import authorize, requires
 from api.openapi import responses, spec
-from api.schemas import EventCreate, EventOut, FeedPage, FeedQuery, HistoryPage, HistoryQuery
+from api.schemas import (
+    MAILBOX_ID_RULE,
+    EventCreate,
+    EventOut,
+    FeedPage,
+    FeedQuery,
+    HistoryPage,
+    HistoryQuery,
+)
 from api.serialize import event_out, feed_event_out
 from api.web import get_session, require_json_body
 
@@ -16,7 +24,7 @@ bp.before_request(authorize)
 bp.before_request(require_json_body)
 
 
-@bp.post("/mailboxes/<int:mailbox_id>/events")
+@bp.post(f"/mailboxes/{MAILBOX_ID_RULE}/events")
 @spec.validate(resp=responses(HTTP_200=EventOut, HTTP_201=EventOut), tags=["events"])
 @requires("write")
 def create_event(mailbox_id: int, json: EventCreate) -> tuple[EventOut, int]:
@@ -29,7 +37,7 @@ def create_event(mailbox_id: int, json: EventCreate) -> tuple[EventOut, int]:
     return event_out(event), 201 if created else 200
 
 
-@bp.get("/mailboxes/<int:mailbox_id>/events")
+@bp.get(f"/mailboxes/{MAILBOX_ID_RULE}/events")
 @spec.validate(resp=responses(HTTP_200=HistoryPage), tags=["events"])
 @requires("read")
 def list_mailbox_events(mailbox_id: int, query: HistoryQuery) -> HistoryPage:

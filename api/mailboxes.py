@@ -7,7 +7,7 @@ from flask import Blueprint
 from api import store
 from api.auth import authorize, requires
 from api.openapi import responses, spec
-from api.schemas import MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
+from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
 from api.serialize import mailbox_out
 from api.web import get_session, require_json_body
 
@@ -38,7 +38,7 @@ def list_mailboxes(query: MailboxQuery) -> MailboxPage:
     return MailboxPage(items=[mailbox_out(m) for m in mailboxes], next_cursor=next_cursor)
 
 
-@bp.get("/<int:mailbox_id>")
+@bp.get(f"/{MAILBOX_ID_RULE}")
 @spec.validate(resp=responses(HTTP_200=MailboxOut), tags=["mailboxes"])
 @requires("read")
 def get_mailbox(mailbox_id: int) -> MailboxOut:

@@ -62,6 +62,9 @@ Provider = Annotated[
     ),
 ]
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size")]
+MAX_ID = 2**63 - 1  # ids are 64-bit; larger numbers are refused rather than overflowing the database
+# The URL rule of a mailbox id: Flask's int converter with the same bound.
+MAILBOX_ID_RULE = f"<int(max={MAX_ID}):mailbox_id>"
 
 
 class Input(BaseModel):
@@ -158,7 +161,7 @@ class FeedEvent(EventOut):
 class FeedQuery(Input):
     """Position and size of a feed page."""
 
-    after: int = Field(default=0, ge=0, description="Return events with a larger id (next_after)")
+    after: int = Field(default=0, ge=0, le=MAX_ID, description="Return events with a larger id (next_after)")
     limit: Annotated[int, Field(ge=1, le=1000)] = 100
 
 
@@ -172,7 +175,7 @@ class FeedPage(BaseModel):
 class HistoryQuery(Input):
     """Paging of a mailbox's history, newest first."""
 
-    before: int | None = Field(default=None, ge=1, description="Return events with a smaller id")
+    before: int | None = Field(default=None, ge=1, le=MAX_ID, description="Return events with a smaller id")
     limit: Limit = 20
 
 
