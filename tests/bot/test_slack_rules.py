@@ -1,0 +1,157 @@
+"""Slack's rules: fast acks, retries never answered twice, signatures checked, bots ignored, API outages."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from bot.app import create_bolt_app, create_web_client
+from bot.dedupe import EventDedupe
+from bot.http import create_app as create_bot_http_app
+from bot.status_client import StatusClient
+from tests.bot.blockutil import block_ids
+from tests.bot.conftest import SlackSender
+
+TOKEN_EXPIRED = "invalid_grant: Token has been expired or revoked."
+
+
+def posts_to(fake_slack, channel):
+    return [c for c in fake_slack.calls_to("chat.postMessage") if c.body["channel"] == channel]
+
+
+def test_retried_event_gets_no_second_reply(slack, fake_slack, seed):
+    seed("ana@acme.com", error=TOKEN_EXPIRED)
+    slack.dm("U_ANA", "why did my mailbox disconnect?", event_id="EvRETRY")
+    fake_slack.wait_for_call("chat.postMessage")
+
+    retry = slack.dm("U_ANA", "why did my mailbox disconnect?", event_id="EvRETRY", retry_num=1)
+    slack.dm("U_BO", "hello mailbox?", event_id="EvSENTINEL")
+    fake_slack.wait_for(lambda calls: posts_to(fake_slack, "DU_BO"))
+
+    assert retry.status_code == 200
+    assert len(posts_to(fake_slack, "DU_ANA")) == 1
+
+
+def test_retry_delivered_to_another_process_gets_no_second_reply(
+    bot_settings, engine, fake_slack, seed, slack
+):
+    seed("ana@acme.com", error=TOKEN_EXPIRED)
+    other_bolt = create_bolt_app(bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine))
+    other_process = SlackSender(
+        create_bot_http_app(bot_settings, bolt_app=other_bolt).test_client(), fake_slack
+    )
+
+    slack.dm("U_ANA", "why did my mailbox disconnect?", event_id="EvTWICE")
+    other_process.dm("U_ANA", "why did my mailbox disconnect?", event_id="EvTWICE", retry_num=1)
+    other_process.dm("U_BO", "hello mailbox?", event_id="EvSENTINEL2")
+    fake_slack.wait_for(lambda calls: posts_to(fake_slack, "DU_BO") and posts_to(fake_slack, "DU_ANA"))
+
+    assert len(posts_to(fake_slack, "DU_ANA")) == 1
+
+
+def test_bad_signature_gets_401_and_nothing_is_posted(slack, fake_slack):
+    response = slack.dm("U_ANA", "why did my mailbox disconnect?", signature="v0=" + "0" * 64)
+
+    assert response.status_code == 401
+    assert fake_slack.calls == []
+
+
+def test_stale_timestamp_gets_401_and_nothing_is_posted(slack, fake_slack):
+    response = slack.dm("U_ANA", "why did my mailbox disconnect?", timestamp=int(time.time()) - 400)
+
+    assert response.status_code == 401
+    assert fake_slack.calls == []
+
+
+def test_signature_with_the_wrong_secret_gets_401(bot_http, fake_slack):
+    forger = SlackSender(bot_http.test_client(), fake_slack, secret="not-the-secret")
+
+    assert forger.command("U_ANA", "status").status_code == 401
+    assert fake_slack.calls == []
+
+
+def test_own_messages_and_other_bots_are_ignored(slack, fake_slack):
+    slack.event(
+        {"type": "message", "channel_type": "im", "channel": "DU_ANA", "user": "U0BOT", "text": "hi mailbox"}
+    )
+    slack.event(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "DU_ANA",
+            "bot_id": "B9",
+            "user": "U9",
+            "text": "mailbox",
+        }
+    )
+    slack.event(
+        {"type": "message", "channel_type": "im", "channel": "DU_X", "user": "U_OTHERBOT", "text": "mailbox?"}
+    )
+    slack.event(
+        {"type": "message", "subtype": "bot_message", "channel_type": "im", "channel": "DU_ANA", "text": "x"}
+    )
+    slack.dm("U_BO", "hello mailbox?")
+
+    fake_slack.wait_for(lambda calls: posts_to(fake_slack, "DU_BO"))
+    assert [c.body["channel"] for c in fake_slack.calls_to("chat.postMessage")] == ["DU_BO"]
+
+
+def test_events_the_bot_does_not_handle_are_acked(slack, fake_slack):
+    response = slack.event({"type": "reaction_added", "user": "U_ANA", "reaction": "tada"})
+
+    assert response.status_code == 200
+
+
+def test_ack_is_immediate_even_when_the_status_api_is_slow(bot_settings, engine, fake_slack):
+    with socket.socket() as black_hole:  # accepts connections, never answers
+        black_hole.bind(("127.0.0.1", 0))
+        black_hole.listen(16)
+        source = StatusClient(f"http://127.0.0.1:{black_hole.getsockname()[1]}", "key", timeout=0.5)
+        bolt = create_bolt_app(
+            bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), source=source
+        )
+        sender = SlackSender(create_bot_http_app(bot_settings, bolt_app=bolt).test_client(), fake_slack)
+
+        started = time.perf_counter()
+        response = sender.dm("U_ANA", "why did my mailbox disconnect?")
+        acked_in = time.perf_counter() - started
+        reply = fake_slack.wait_for_call("chat.postMessage")[0].body
+
+    assert response.status_code == 200 and acked_in < 0.4
+    assert "status_unavailable" in block_ids(reply["blocks"])
+
+
+def test_status_api_down_gets_a_clear_apology(bot_settings, engine, fake_slack):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    source = StatusClient(f"http://127.0.0.1:{port}", "key")
+    bolt = create_bolt_app(
+        bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), source=source
+    )
+    sender = SlackSender(create_bot_http_app(bot_settings, bolt_app=bolt).test_client(), fake_slack)
+
+    sender.dm("U_ANA", "why did my mailbox disconnect?")
+    sender.command("U_ANA", "status")
+
+    reply = fake_slack.wait_for_call("chat.postMessage")[0].body
+    command_answer = fake_slack.wait_for_call("response_url")[0].body
+    for answer in (reply, command_answer):
+        assert "status_unavailable" in block_ids(answer["blocks"])
+        assert "Sorry" in answer["text"] and "Traceback" not in str(answer)
+
+
+def test_status_api_rejecting_the_key_is_an_apology_too(bot_settings, engine, fake_slack, live_api):
+    source = StatusClient(live_api, "wrong-key")
+    bolt = create_bolt_app(
+        bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), source=source
+    )
+    sender = SlackSender(create_bot_http_app(bot_settings, bolt_app=bolt).test_client(), fake_slack)
+
+    sender.dm("U_ANA", "why did my mailbox disconnect?")
+
+    assert "status_unavailable" in block_ids(fake_slack.wait_for_call("chat.postMessage")[0].body["blocks"])
+
+
+def test_healthz(bot_http):
+    assert bot_http.test_client().get("/healthz").json == {"status": "ok"}
