@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     app.extensions["settings"] = settings
     init_database(app, make_engine(settings.database_url))
-    init_request_log(app)
+    init_request_log(app, settings.log_level)
     register_error_handlers(app)
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)

@@ -11,8 +11,10 @@ from flask import Flask, Response, g, request
 logger = logging.getLogger("api.requests")
 
 
-def init_request_log(app: Flask) -> None:
-    """Log every request of `app` as one JSON line."""
+def init_request_log(app: Flask, level: str = "INFO") -> None:
+    """Log every request of `app` as one JSON line (to stderr when logging is not configured yet)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level.upper(), format="%(message)s")
     app.before_request(_start_timer)
     app.after_request(_log_request)
 

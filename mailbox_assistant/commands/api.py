@@ -42,7 +42,9 @@ def run_api(args: argparse.Namespace) -> int:
     from api import create_app
 
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level, format="%(message)s")
+    logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
+    # Werkzeug's own access line carries the query string; api.requests logs each request instead.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     create_app(settings).run(host=args.host, port=args.port)
     return 0
 
