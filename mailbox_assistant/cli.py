@@ -11,6 +11,7 @@ from mailbox_assistant.settings import ConfigError
 # Each module has `register(subparsers)`, which adds its subcommands and sets `func` on them.
 COMMAND_MODULES = [
     "mailbox_assistant.commands.kb",
+    "mailbox_assistant.commands.worker",
     "mailbox_assistant.commands.demo",
     "mailbox_assistant.commands.api",
 ]

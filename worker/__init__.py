@@ -1,0 +1,1 @@
+"""The worker process: proactive DMs, the escalation outbox and the OAuth token monitor."""

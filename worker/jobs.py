@@ -1,0 +1,12 @@
+"""The jobs the worker runs, built from the settings: each feature adds its own here."""
+
+from __future__ import annotations
+
+from mailbox_assistant.settings import Settings
+from worker.runner import Job
+
+
+def build_jobs(settings: Settings) -> list[Job]:
+    """Every job this deployment runs, in the order they take turns."""
+    jobs: list[Job] = []
+    return jobs

@@ -1,0 +1,39 @@
+"""Run the worker's jobs in a loop: each job does a bounded batch per turn; idle turns sleep."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+logger = logging.getLogger(__name__)
+
+
+class Job(Protocol):
+    """One kind of background work. `run_once` handles a bounded batch and says how many items."""
+
+    name: str
+
+    def run_once(self) -> int:
+        """Do what is due now; return the number of items handled (0 when idle)."""
+        ...
+
+
+def run_jobs(jobs: Sequence[Job], stop: threading.Event, idle_seconds: float = 0.25) -> None:
+    """Run `jobs` in turn until `stop` is set; a job's failure is logged and never stops the others."""
+    logger.info("worker started with jobs: %s", ", ".join(job.name for job in jobs) or "none")
+    while not stop.is_set():
+        handled = sum(run_job_once(job) for job in jobs)
+        if not handled:
+            stop.wait(idle_seconds)
+    logger.info("worker stopped")
+
+
+def run_job_once(job: Job) -> int:
+    """One turn of `job`; an exception is logged with the job's name and counts as idle."""
+    try:
+        return job.run_once()
+    except Exception:
+        logger.exception("worker job %s failed; it will be retried on the next turn", job.name)
+        return 0
