@@ -25,7 +25,11 @@ class EventDedupe:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-        self._insert = dialect.insert(slack_events_seen).on_conflict_do_nothing(index_elements=["event_id"])
+        self._insert = (
+            dialect.insert(slack_events_seen)
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(slack_events_seen.c.event_id)
+        )
 
     def __call__(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         """Bolt middleware entry point."""
@@ -39,8 +43,10 @@ class EventDedupe:
     def first_delivery(self, event_id: str) -> bool:
         """Record `event_id`; True when no process had recorded it before."""
         with self.engine.begin() as connection:
-            result = connection.execute(self._insert.values(event_id=event_id, received_at=datetime.now(UTC)))
-        return result.rowcount == 1
+            inserted = connection.execute(
+                self._insert.values(event_id=event_id, received_at=datetime.now(UTC))
+            ).first()
+        return inserted is not None
 
     def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Forget events older than `older_than` (Slack stops retrying after minutes)."""
@@ -49,7 +55,7 @@ class EventDedupe:
             result = connection.execute(
                 sa.delete(slack_events_seen).where(slack_events_seen.c.received_at < cutoff)
             )
-        return result.rowcount
+            return result.rowcount
 
     def check_table(self) -> None:
         """Raise a clear error when the table is missing (run `mailbox-assistant db upgrade`)."""

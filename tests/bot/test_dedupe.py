@@ -1,0 +1,42 @@
+"""The event-id table that makes retried deliveries no-ops, on each database."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from api.db import make_engine
+from bot.dedupe import EventDedupe
+
+
+def test_an_event_id_is_new_only_once(engine):
+    dedupe = EventDedupe(engine)
+
+    assert dedupe.first_delivery("Ev1") is True
+    assert dedupe.first_delivery("Ev1") is False
+    assert dedupe.first_delivery("Ev2") is True
+
+
+def test_concurrent_deliveries_of_one_event_let_exactly_one_through(engine):
+    dedupe = EventDedupe(engine)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda _: dedupe.first_delivery("EvRace"), range(8)))
+
+    assert results.count(True) == 1
+
+
+def test_purge_forgets_old_events_only(engine):
+    dedupe = EventDedupe(engine)
+    dedupe.first_delivery("EvOld")
+
+    assert dedupe.purge(older_than=timedelta(days=1)) == 0
+    assert dedupe.purge(older_than=timedelta(seconds=-1)) == 1
+    assert dedupe.first_delivery("EvOld") is True
+
+
+def test_missing_table_is_reported_clearly(tmp_path):
+    with pytest.raises(RuntimeError, match="db upgrade"):
+        EventDedupe(make_engine(f"sqlite:///{tmp_path}/empty.db")).check_table()
