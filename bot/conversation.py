@@ -27,7 +27,7 @@ _GENERAL = re.compile(
     re.IGNORECASE,
 )
 _ABOUT_MAILBOX = re.compile(
-    r"\b(mailbox|inbox|email|e-mail|gmail|outlook|disconnect\w*|connect\w*|status)\b", re.I
+    r"\b(mailbox\w*|inbox\w*|e-?mails?|gmail|outlook|disconnect\w*|connect\w*|status|broken|wrong)\b", re.I
 )
 HELP_WORDS = {"help", "?", "hi", "hello", "hey"}
 
@@ -174,7 +174,7 @@ def _disconnected_blocks(
     reason = knowledge.get_reason(mailbox.reason_code)
     title = reason.title if reason.code == mailbox.reason_code else (mailbox.last_failure or reason).title
     summary = reason.summary
-    if not reason.self_serve and mailbox.reason_code != "unknown":
+    if not reason.self_serve and mailbox.reason_code != "unknown" and "reconnect" not in summary.lower():
         summary += " Reconnecting won't fix this one, so support is the way forward."
     note = None
     if question.named_reason and question.named_reason != mailbox.reason_code:

@@ -12,6 +12,7 @@ from slack_bolt import BoltResponse
 from sqlalchemy.dialects import postgresql, sqlite
 
 from api.models import SlackEventSeen
+from mailbox_assistant.settings import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -60,4 +61,6 @@ class EventDedupe:
     def check_table(self) -> None:
         """Raise a clear error when the table is missing (run `mailbox-assistant db upgrade`)."""
         if not sa.inspect(self.engine).has_table("slack_events_seen"):
-            raise RuntimeError("table slack_events_seen is missing: run `mailbox-assistant db upgrade`")
+            raise ConfigError(
+                "database not migrated (no slack_events_seen): run `mailbox-assistant db upgrade`"
+            )

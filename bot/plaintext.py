@@ -7,6 +7,8 @@ from typing import Any
 
 _DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 _LINK = re.compile(r"<([^<>|]+)\|([^<>]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*(\S[^*\n]*?)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(\S[^_\n]*?)_(?![\w_])")
 _EMOJI = {
     ":red_circle:": "●",
     ":large_green_circle:": "○",
@@ -16,8 +18,8 @@ _EMOJI = {
 
 
 def render_text(text: str) -> str:
-    """Slack mrkdwn → plain text: dates, links and a few emoji made readable, emphasis marks kept."""
-    text = _DATE.sub(r"\1", text)
+    """Slack mrkdwn → plain text: dates, links, emphasis and a few emoji made readable."""
+    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", _DATE.sub(r"\1", text)))
     text = _LINK.sub(r"\2 (\1)", text)
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)

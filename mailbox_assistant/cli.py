@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "mailbox_assistant.commands.kb",
     "mailbox_assistant.commands.worker",
     "mailbox_assistant.commands.demo",
+    "mailbox_assistant.commands.bot",
     "mailbox_assistant.commands.api",
 ]
 

@@ -9,6 +9,7 @@ import pytest
 
 from api.db import make_engine
 from bot.dedupe import EventDedupe
+from mailbox_assistant.settings import ConfigError
 
 
 def test_an_event_id_is_new_only_once(engine):
@@ -38,5 +39,5 @@ def test_purge_forgets_old_events_only(engine):
 
 
 def test_missing_table_is_reported_clearly(tmp_path):
-    with pytest.raises(RuntimeError, match="db upgrade"):
+    with pytest.raises(ConfigError, match="db upgrade"):
         EventDedupe(make_engine(f"sqlite:///{tmp_path}/empty.db")).check_table()

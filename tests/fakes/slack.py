@@ -1,4 +1,4 @@
-"""A loopback stand-in for Slack's Web API and response_urls: records every request, can be scripted to fail."""
+"""A loopback stand-in for Slack's Web API and response_urls: records requests, can be scripted to fail."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Call:
 
 
 class FakeSlack:
-    """Slack's Web API on 127.0.0.1 (port 0); `base_url` goes to WebClient, `response_url(...)` into payloads."""
+    """Slack's Web API on 127.0.0.1, port 0: `base_url` for WebClient, `response_url()` for payloads."""
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}

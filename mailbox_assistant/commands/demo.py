@@ -1,0 +1,172 @@
+"""The `demo` command: seeded SQLite, the real status API in-process, and a terminal chat with the bot."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import requests
+
+from bot import assistant
+from bot.blocks import build_home_view
+from bot.conversation import Asker
+from bot.links import reconnect_url
+from bot.plaintext import render_blocks
+from bot.samples import DEFAULT_ASKER, SAMPLE_MAILBOXES
+from bot.status_client import StatusClient
+from mailbox_assistant.settings import Settings, load_settings
+
+HELP = "Type a question. Commands: /as EMAIL (switch user), /admin (toggle admin), /home, /users, /quit"
+
+
+@dataclass
+class DemoWorld:
+    """The running demo: settings, the status API's URL and a client of it."""
+
+    settings: Settings
+    api_url: str
+    status: StatusClient
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `demo` command."""
+    parser = subparsers.add_parser(
+        "demo", help="chat with the bot in the terminal over seeded sample mailboxes"
+    )
+    parser.add_argument(
+        "--as", dest="as_email", default=DEFAULT_ASKER, help="ask as this sample user's email"
+    )
+    parser.add_argument("--ask", help="answer this one question and exit")
+    parser.add_argument("--admin", action="store_true", help="ask as an admin (may look up any address)")
+    parser.set_defaults(func=run_demo)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """Seed, serve, then chat (or answer once with --ask)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with demo_world() as world:
+        asker = Asker(slack_id="U_DEMO", email=args.as_email.lower(), is_admin=args.admin)
+        if args.ask:
+            print(answer(world, asker, args.ask))
+            return 0
+        return chat(world, asker)
+
+
+@contextmanager
+def demo_world() -> Iterator[DemoWorld]:
+    """A fresh SQLite file, migrated and seeded, with the real status API on a loopback port."""
+    from werkzeug.serving import make_server
+
+    from api import create_app
+    from api.db import session_scope
+    from api.keys import create_key
+    from migrations import upgrade
+
+    with tempfile.TemporaryDirectory(prefix="mailbox-demo-") as directory:
+        database_url = f"sqlite:///{directory}/demo.db"
+        upgrade(database_url)
+        settings = load_settings(database_url=database_url)
+        api_app = create_app(settings)
+        with session_scope(api_app.extensions["database"]["sessions"]) as session:
+            write_key = create_key(session, "demo-seed", "write")[1]
+            read_key = create_key(session, "demo-bot", "read")[1]
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        server = make_server("127.0.0.1", 0, api_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        api_url = f"http://127.0.0.1:{server.server_port}"
+        try:
+            seed(api_url, write_key)
+            if "PUBLIC_URL" not in os.environ:
+                settings = settings.model_copy(update={"public_url": api_url})
+            yield DemoWorld(settings=settings, api_url=api_url, status=StatusClient(api_url, read_key))
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+            api_app.extensions["database"]["engine"].dispose()
+
+
+def seed(api_url: str, write_key: str) -> None:
+    """Register the sample mailboxes and their failures through the status API, as a sync service would."""
+    with requests.Session() as http:
+        http.headers["Authorization"] = f"Bearer {write_key}"
+        for sample in SAMPLE_MAILBOXES:
+            body = {"email": sample.email, "provider": sample.provider, "owner_email": sample.owner_email}
+            created = http.post(f"{api_url}/api/v1/mailboxes", json=body, timeout=5)
+            created.raise_for_status()
+            events_url = f"{api_url}/api/v1/mailboxes/{created.json()['id']}/events"
+            if sample.error:
+                http.post(
+                    events_url, json={"type": "disconnected", "error": sample.error}, timeout=5
+                ).raise_for_status()
+            if sample.reconnected:
+                http.post(events_url, json={"type": "reconnected"}, timeout=5).raise_for_status()
+
+
+def answer(world: DemoWorld, asker: Asker, text: str) -> str:
+    """The bot's reply to `text`, rendered as terminal text."""
+    reply = assistant.respond(
+        text, asker, world.status, lambda mailbox: reconnect_url(mailbox, world.settings)
+    )
+    return render_blocks(reply.blocks, reply.text)
+
+
+def home(world: DemoWorld, asker: Asker) -> str:
+    """The App Home tab, rendered as terminal text."""
+    blocks = assistant.home_blocks(
+        asker, world.status, lambda mailbox: reconnect_url(mailbox, world.settings)
+    )
+    return render_blocks(build_home_view(blocks)["blocks"])
+
+
+def sample_users() -> str:
+    """The sample identities and what is wrong with their mailboxes."""
+    lines = ["Sample users (use /as EMAIL or --as EMAIL):"]
+    for owner in dict.fromkeys(sample.owner_email for sample in SAMPLE_MAILBOXES):
+        states = [
+            f"{s.email}: {'reconnected after ' if s.reconnected else ''}{s.expected_reason or 'healthy'}"
+            for s in SAMPLE_MAILBOXES
+            if s.owner_email == owner
+        ]
+        lines.append(f"  {owner:<16} " + "; ".join(states))
+    lines.append("  anyone@else.com  (no mailbox)")
+    return "\n".join(lines)
+
+
+def chat(world: DemoWorld, asker: Asker) -> int:
+    """The interactive chat loop; Ctrl-D or /quit ends it."""
+    print(f"Mailbox Assistant demo — status API at {world.api_url} (SQLite in a temporary directory).")
+    print(sample_users())
+    print(HELP)
+    while True:
+        role = " (admin)" if asker.is_admin else ""
+        try:
+            text = input(f"\n{asker.email}{role}> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not text:
+            continue
+        command, _, argument = text.partition(" ")
+        if command in ("/quit", "/exit"):
+            return 0
+        if command == "/as" and argument:
+            asker = Asker(slack_id=asker.slack_id, email=argument.strip().lower(), is_admin=asker.is_admin)
+        elif command == "/admin":
+            asker = Asker(slack_id=asker.slack_id, email=asker.email, is_admin=not asker.is_admin)
+        elif command == "/users":
+            print(sample_users())
+        elif command == "/home":
+            print(home(world, asker))
+        elif command.startswith("/") and command not in ("/mailbox",):
+            print(HELP)
+        else:
+            print("\nbot>\n" + answer(world, asker, argument if command == "/mailbox" else text))
+        sys.stdout.flush()
