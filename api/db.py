@@ -17,7 +17,7 @@ EVENT_ORDER_LOCK_KEY = 0x6D61696C
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL, a busy timeout and explicit BEGIN control."""
     if not url.startswith("sqlite"):
-        kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_recycle", 1800)
         return create_engine(url, **kwargs)
     connect_args = kwargs.pop("connect_args", {}) | {"check_same_thread": False}
     engine = create_engine(url, connect_args=connect_args, **kwargs)
@@ -49,6 +49,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def autocommit_reads(engine: Engine) -> Engine:
+    """`engine` for request sessions that mostly read: on PostgreSQL each read runs on its own, without
+    BEGIN/ROLLBACK round trips; `begin_write` still opens a real transaction for writes."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
+
+
 @contextmanager
 def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session that commits on success, rolls back on error, and is always closed."""
@@ -71,6 +79,8 @@ def begin_write(session: Session) -> None:
         session.commit()  # ends a read-only transaction (e.g. the API-key lookup)
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={"sqlite_write": True})
+    else:
+        session.connection(execution_options={"isolation_level": "READ COMMITTED"})
 
 
 def lock_event_order(session: Session) -> None:

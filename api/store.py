@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
 
 from api.db import begin_write, lock_event_order
@@ -28,9 +29,8 @@ def upsert_mailbox(session: Session, email: str, provider: str, owner_email: str
     """Create the mailbox, or update provider and owner of the one with this email; True if created."""
     begin_write(session)
     now = utcnow()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(Mailbox)
+        _dialect_insert(session)(Mailbox)
         .values(
             email=email,
             provider=provider,
@@ -114,38 +114,49 @@ def record_event(
 
     The caller commits. Until then event writers are serialised, so event ids commit in id order.
     """
-    reason, confidence = classify_event(event_type, error)  # outside the lock: pure CPU work
+    reason, confidence = classify_event(event_type, error)  # before any lock: pure CPU work
     begin_write(session)
-    lock_event_order(session)
+    # The mailbox's row lock serialises the writers of one mailbox (its status, its idempotency keys).
     mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
     if mailbox is None:
         raise NotFound(f"no mailbox with id {mailbox_id}")
-    if idempotency_key is not None:
-        earlier = session.execute(
-            select(Event).where(Event.mailbox_id == mailbox_id, Event.idempotency_key == idempotency_key)
-        ).scalar()
-        if earlier is not None:
-            return earlier, False
     now = utcnow()
-    event = Event(
-        mailbox_id=mailbox_id,
-        type=event_type,
-        error=error,
-        reason=reason,
-        confidence=confidence,
-        occurred_at=occurred_at or now,
-        recorded_at=now,
-        idempotency_key=idempotency_key,
-    )
-    apply_event(mailbox, event)
-    mailbox.updated_at = now
-    session.add(event)
-    session.flush()
+    values = {
+        "mailbox_id": mailbox_id,
+        "type": event_type,
+        "error": error,
+        "reason": reason,
+        "confidence": confidence,
+        "occurred_at": occurred_at or now,
+        "recorded_at": now,
+        "idempotency_key": idempotency_key,
+    }
+    # From the id's allocation (the INSERT) to the caller's commit, event writers take turns.
+    lock_event_order(session)
+    statement = _dialect_insert(session)(Event).values(values).returning(Event.id)
+    if idempotency_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["mailbox_id", "idempotency_key"])
+    event_id = session.execute(statement).scalar()
+    if event_id is None:  # the key was used before: nothing new is recorded
+        session.rollback()
+        earlier = select(Event).where(
+            Event.mailbox_id == mailbox_id, Event.idempotency_key == idempotency_key
+        )
+        return session.execute(earlier).scalar_one(), False
+    event = Event(id=event_id, **values)
+    if apply_event(mailbox, event):
+        mailbox.updated_at = now
+        session.flush()
     return event, True
 
 
-def apply_event(mailbox: Mailbox, event: Event) -> None:
-    """Change the mailbox's status for an event: `error` events are history only."""
+def _dialect_insert(session: Session) -> Callable[..., Insert]:
+    """The INSERT construct of the session's dialect (both have ON CONFLICT)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def apply_event(mailbox: Mailbox, event: Event) -> bool:
+    """Change the mailbox's status for an event; False for `error` events, which are history only."""
     if event.type == "disconnected":
         if mailbox.status != "disconnected":
             mailbox.status = "disconnected"
@@ -154,10 +165,13 @@ def apply_event(mailbox: Mailbox, event: Event) -> None:
         mailbox.last_failure_error = event.error
         mailbox.last_failure_at = event.occurred_at
         mailbox.last_failure_confidence = event.confidence
-    elif event.type == "reconnected":
+        return True
+    if event.type == "reconnected":
         # last_failure is kept: the bot tells users about a recent past disconnection.
         mailbox.status = "connected"
         mailbox.disconnected_at = None
+        return True
+    return False
 
 
 def mailbox_history(session: Session, mailbox_id: int, before: int | None, limit: int) -> list[Event]:

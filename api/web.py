@@ -6,12 +6,13 @@ from flask import Flask, current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from api.db import make_session_factory
+from api.db import autocommit_reads, make_session_factory
 
 
 def init_database(app: Flask, engine: Engine) -> None:
     """Give `app` a session factory over `engine`; each request's session is closed at teardown."""
-    app.extensions["database"] = {"engine": engine, "sessions": make_session_factory(engine)}
+    sessions = make_session_factory(autocommit_reads(engine))
+    app.extensions["database"] = {"engine": engine, "sessions": sessions}
     app.teardown_appcontext(_close_session)
 
 

@@ -1,0 +1,338 @@
+"""Load benchmark of the status API under gunicorn, on SQLite and PostgreSQL; prints the numbers.
+
+    .venv/bin/python bench/api_load.py [--db sqlite|postgresql|both] [--mailboxes N] [--events N]
+
+Loads N mailboxes and events into a fresh database (made by the migrations), serves the app with the
+Procfile's gunicorn settings, and measures from this (second) process:
+  - p50/p99 latency of GET /api/v1/mailboxes/{id} and ?owner_email= at a fixed 200 requests/s,
+  - throughput of GET /api/v1/mailboxes/{id} (wrk) against a bare Flask endpoint, same settings,
+  - sustained event ingestion (POST …/events),
+  - the peak RSS of each gunicorn worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask import Flask  # noqa: E402
+from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+# The Procfile's settings (BENCH_GUNICORN overrides them, to compare others).
+GUNICORN = os.environ.get("BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 4").split()
+OWNERS_PER_MAILBOX = 5
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def bare_app() -> Flask:
+    """The baseline, served as 'api_load:bare_app()': a bare Flask endpoint returning a constant JSON body."""
+    app = Flask("bare")
+    app.get("/constant")(lambda: {"status": "ok", "id": 1, "provider": "google"})
+    return app
+
+
+@contextmanager
+def fresh_database(kind: str) -> Iterator[str]:
+    """A new SQLite file or PostgreSQL database, migrated to head; removed afterwards."""
+    from migrations import upgrade
+
+    if kind == "sqlite":
+        directory = tempfile.mkdtemp(prefix="bench-")
+        url = f"sqlite:///{directory}/bench.db"
+        upgrade(url)
+        try:
+            yield url
+        finally:
+            shutil.rmtree(directory)
+        return
+    server = make_url(os.environ.get("BENCH_DATABASE_URL", PG_SERVER))
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def load_data(url: str, mailboxes: int, events: int) -> tuple[str, str]:
+    """Bulk-load mailboxes and events; returns a read key and a write key."""
+    from api.db import make_engine, make_session_factory, session_scope
+    from api.keys import create_key
+    from api.models import Event, Mailbox
+
+    engine = make_engine(url)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with engine.begin() as connection:
+        rows = [
+            {
+                "id": i,
+                "email": f"rep{i}@company{i % 997}.com",
+                "provider": ("google", "microsoft", "imap")[i % 3],
+                "owner_email": f"owner{i // OWNERS_PER_MAILBOX}@acme.com",
+                "status": "disconnected" if i % 10 == 0 else "connected",
+                "disconnected_at": start if i % 10 == 0 else None,
+                "last_failure_reason": "token_expired" if i % 10 == 0 else None,
+                "last_failure_error": "invalid_grant" if i % 10 == 0 else None,
+                "last_failure_at": start if i % 10 == 0 else None,
+                "last_failure_confidence": 0.9 if i % 10 == 0 else None,
+                "created_at": start,
+                "updated_at": start,
+            }
+            for i in range(1, mailboxes + 1)
+        ]
+        connection.execute(insert(Mailbox), rows)
+    chunk = 20_000
+    for first in range(0, events, chunk):
+        with engine.begin() as connection:
+            connection.execute(
+                insert(Event),
+                [
+                    {
+                        "mailbox_id": 1 + (n * 7919) % mailboxes,
+                        "type": ("disconnected", "reconnected", "error")[n % 3],
+                        "error": "invalid_grant" if n % 3 != 1 else None,
+                        "reason": "token_expired" if n % 3 != 1 else None,
+                        "confidence": 0.9 if n % 3 != 1 else None,
+                        "occurred_at": start + timedelta(seconds=n),
+                        "recorded_at": start + timedelta(seconds=n),
+                        "idempotency_key": f"load-{n}",
+                    }
+                    for n in range(first, min(first + chunk, events))
+                ],
+            )
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT setval('mailboxes_id_seq', (SELECT max(id) FROM mailboxes))"))
+        connection.execute(text("ANALYZE"))
+    with session_scope(make_session_factory(engine)) as session:
+        read_key = create_key(session, "bench-read", "read")[1]
+        write_key = create_key(session, "bench-write", "write")[1]
+    engine.dispose()
+    return read_key, write_key
+
+
+def free_port() -> int:
+    """A loopback port that was free a moment ago."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app_spec: str, database_url: str) -> Iterator[tuple[int, RssSampler]]:
+    """Serve `app_spec` under gunicorn with the Procfile's settings; yields its port and an RSS sampler."""
+    port = free_port()
+    env = os.environ | {"DATABASE_URL": database_url, "LOG_LEVEL": "WARNING"}
+    command = [
+        str(ROOT / ".venv/bin/gunicorn"),
+        "--pythonpath",
+        str(ROOT / "bench"),
+        "--log-level",
+        "warning",
+        *GUNICORN,
+    ]
+    process = subprocess.Popen([*command, "--bind", f"127.0.0.1:{port}", app_spec], env=env, cwd=ROOT)
+    deadline = time.monotonic() + 30
+    while not _answers(port):
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise RuntimeError(f"gunicorn did not start for {app_spec}")
+        time.sleep(0.1)
+    sampler = RssSampler(process.pid)
+    try:
+        yield port, sampler
+    finally:
+        sampler.stop()
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _answers(port: int) -> bool:
+    """True once something accepts connections on the port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+class RssSampler:
+    """Samples the resident memory of a gunicorn master's workers in a thread; remembers the peak."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.master_pid, self.peak_mb, self._stop = master_pid, 0.0, threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            children = Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children")
+            for pid in children.read_text().split() if children.exists() else []:
+                status = Path(f"/proc/{pid}/status")
+                match = re.search(r"VmRSS:\s+(\d+) kB", status.read_text()) if status.exists() else None
+                if match:
+                    self.peak_mb = max(self.peak_mb, int(match.group(1)) / 1024)
+
+    def stop(self) -> None:
+        """Stop sampling."""
+        self._stop.set()
+        self._thread.join()
+
+
+async def _request(reader, writer, method: str, path: str, headers: str, body: bytes = b"") -> int:
+    """One HTTP/1.1 request on a kept-alive connection; returns the status code."""
+    head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\n{headers}Content-Length: {len(body)}\r\n\r\n"
+    writer.write(head.encode() + body)
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":")[1])
+    await reader.readexactly(length)
+    return int(status_line.split()[1])
+
+
+async def fixed_rate(port: int, paths: list[str], key: str, rate: int, seconds: float) -> list[float]:
+    """Open-loop load at `rate` requests/s; latencies (ms) are measured from each request's scheduled time."""
+    headers = f"Authorization: Bearer {key}\r\n"
+    pool: asyncio.Queue = asyncio.Queue()
+    for _ in range(32):
+        pool.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    latencies: list[float] = []
+
+    async def one(path: str, scheduled: float) -> None:
+        reader, writer = await pool.get()
+        status = await _request(reader, writer, "GET", path, headers)
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+        pool.put_nowait((reader, writer))
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}")
+
+    start, tasks = time.perf_counter(), []
+    for n in range(int(rate * seconds)):
+        scheduled = start + n / rate
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(random.choice(paths), scheduled)))
+    await asyncio.gather(*tasks)
+    while not pool.empty():
+        pool.get_nowait()[1].close()
+    return latencies
+
+
+async def ingest(port: int, key: str, mailboxes: int, seconds: float, concurrency: int = 16) -> float:
+    """POST events as fast as `concurrency` connections allow for `seconds`; returns events/s recorded."""
+    headers = f"Authorization: Bearer {key}\r\nContent-Type: application/json\r\n"
+    deadline, recorded = time.perf_counter() + seconds, 0
+
+    async def worker(n: int) -> None:
+        nonlocal recorded
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        i = 0
+        while time.perf_counter() < deadline:
+            i += 1
+            mailbox_id = random.randint(1, mailboxes)
+            path = f"/api/v1/mailboxes/{mailbox_id}/events"
+            body = f'{{"type":"error","error":"550 quota exceeded","idempotency_key":"b{n}-{i}"}}'.encode()
+            status = await _request(reader, writer, "POST", path, headers, body)
+            recorded += status == 201  # not `recorded += await …`: that would lose concurrent updates
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
+    return recorded / (time.perf_counter() - started)
+
+
+def wrk_throughput(port: int, path_lua: str, seconds: int) -> float:
+    """Requests/s that wrk sustains (2 threads, 16 connections) with the given request script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(path_lua)
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", script.name, f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    os.unlink(script.name)
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0–100) of `values`."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))]
+
+
+BY_ID_LUA = 'request = function() return wrk.format("GET", "/api/v1/mailboxes/" .. math.random(1, {n})) end\n'
+BARE_LUA = 'request = function() return wrk.format("GET", "/constant") end\n'
+
+
+def bench(kind: str, mailboxes: int, events: int, seconds: int) -> None:
+    """Run every measurement on one database kind and print the results."""
+    with fresh_database(kind) as url:
+        started = time.perf_counter()
+        read_key, write_key = load_data(url, mailboxes, events)
+        took = time.perf_counter() - started
+        print(f"[{kind}] loaded {mailboxes:,} mailboxes and {events:,} events in {took:.0f}s")
+        owners = mailboxes // OWNERS_PER_MAILBOX
+        by_id = [f"/api/v1/mailboxes/{random.randint(1, mailboxes)}" for _ in range(2000)]
+        by_owner = [
+            f"/api/v1/mailboxes?owner_email=owner{random.randrange(owners)}@acme.com" for _ in range(2000)
+        ]
+        with gunicorn("api:create_app()", url) as (port, sampler):
+            asyncio.run(fixed_rate(port, by_id[:200], read_key, 200, 1))  # warm-up
+            for label, paths in (("GET /mailboxes/{id}", by_id), ("GET /mailboxes?owner_email=", by_owner)):
+                latencies = asyncio.run(fixed_rate(port, paths, read_key, 200, seconds))
+                p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+                print(f"[{kind}] {label} at 200 req/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms (bar: p99 ≤ 20 ms)")
+            auth = f'wrk.headers["Authorization"] = "Bearer {read_key}"\n'
+            api_rps = wrk_throughput(port, auth + BY_ID_LUA.format(n=mailboxes), seconds)
+            rate = asyncio.run(ingest(port, write_key, mailboxes, seconds))
+            print(f"[{kind}] event ingestion: {rate:.0f} events/s over {seconds}s (bar on PostgreSQL: ≥ 500)")
+            api_peak = sampler.peak_mb
+        with gunicorn("api_load:bare_app()", url) as (port, _):
+            bare_rps = wrk_throughput(port, BARE_LUA, seconds)
+        print(
+            f"[{kind}] GET /mailboxes/{{id}}: {api_rps:.0f} req/s, bare Flask {bare_rps:.0f} req/s: "
+            f"ratio {api_rps / bare_rps:.0%} (bar: ≥ 60%)"
+        )
+        print(f"[{kind}] peak RSS of a gunicorn worker: {api_peak:.0f} MB (bar: < 150 MB)")
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark on each database asked for."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--mailboxes", type=int, default=100_000)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10, help="length of each measurement")
+    args = parser.parse_args()
+    for kind in ("sqlite", "postgresql") if args.db == "both" else (args.db,):
+        bench(kind, args.mailboxes, args.events, args.seconds)
+
+
+if __name__ == "__main__":
+    main()
