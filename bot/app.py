@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -19,6 +20,8 @@ from bot.status_client import StatusClient
 from mailbox_assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+LISTENER_THREADS = 16
 
 
 def create_bolt_app(
@@ -41,6 +44,10 @@ def create_bolt_app(
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=True,
+        # Listeners wait on the status API and Slack, not the CPU; Bolt's default of 5 threads queues them.
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
+        ),
     )
     if dedupe is not None:
         app.use(dedupe)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,8 +26,12 @@ class EventDedupe:
     """A Bolt middleware: the first delivery of an event goes on, any repeat is answered 200 and dropped."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self.engine = engine.execution_options(sqlite_write=True)  # BEGIN IMMEDIATE on SQLite
+        is_sqlite = engine.dialect.name == "sqlite"
+        # SQLite has one writer: queue this process's inserts here rather than in SQLite's busy handler,
+        # which sleeps in steps of up to 100 ms. PostgreSQL takes concurrent inserts as they come.
+        self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()
+        dialect = sqlite if is_sqlite else postgresql
         self._insert = (
             dialect.insert(slack_events_seen)
             .on_conflict_do_nothing(index_elements=["event_id"])
@@ -43,7 +49,7 @@ class EventDedupe:
 
     def first_delivery(self, event_id: str) -> bool:
         """Record `event_id`; True when no process had recorded it before."""
-        with self.engine.begin() as connection:
+        with self._write_lock, self.engine.begin() as connection:
             inserted = connection.execute(
                 self._insert.values(event_id=event_id, received_at=datetime.now(UTC))
             ).first()

@@ -6,12 +6,14 @@ import logging
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from bot.mailbox import Mailbox
 
 logger = logging.getLogger(__name__)
 
 MAX_PAGES = 10
+POOL_SIZE = 32
 
 
 class StatusApiUnavailable(Exception):
@@ -25,6 +27,9 @@ class StatusClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.session = requests.Session()
+        # One pooled connection per listener thread, so concurrent answers reuse connections.
+        self.session.mount("http://", HTTPAdapter(pool_maxsize=POOL_SIZE))
+        self.session.mount("https://", HTTPAdapter(pool_maxsize=POOL_SIZE))
         if api_key:
             self.session.headers["Authorization"] = f"Bearer {api_key}"
         self.session.headers["Accept"] = "application/json"

@@ -46,6 +46,8 @@ def _serve_http(settings, host: str, port: int) -> int:
     from bot.http import create_app
 
     settings.require("slack_bot_token", "slack_signing_secret")
+    # Werkzeug's access lines only at DEBUG: Slack posts every event here.
+    logging.getLogger("werkzeug").setLevel(max(logging.INFO + 1, logging.getLogger().level))
     server = make_server(host, port, create_app(settings), threaded=True)
     print(f"Slack bot listening on http://{host}:{server.server_port}/slack/events", flush=True)
     try:

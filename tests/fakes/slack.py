@@ -34,6 +34,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
+        self.on_call: list[Callable[[Call], None]] = []  # hooks run as each call arrives (benchmarks)
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._changed = threading.Condition()
         self._counter = 0
@@ -113,6 +114,7 @@ class FakeSlack:
     # -- the server ------------------------------------------------------------------------------------
 
     def _wsgi(self, environ: dict[str, Any], start_response: Callable) -> Any:
+        arrived = time.perf_counter()
         request = Request(environ)
         path = request.path
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
@@ -128,8 +130,11 @@ class FakeSlack:
                 headers=headers,
                 content_type="application/json",
             )
+        call = Call(method=method, body=body, path=path, received_at=arrived)
+        for hook in self.on_call:
+            hook(call)
         with self._changed:
-            self.calls.append(Call(method=method, body=body, path=path))
+            self.calls.append(call)
             self._changed.notify_all()
         return response(environ, start_response)
 
