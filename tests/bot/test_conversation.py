@@ -7,7 +7,7 @@ from bot import conversation, replies
 from bot.blocks import to_mrkdwn
 from bot.conversation import Asker, Question
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
-from tests.bot.samples import NOW, connected, disconnected
+from tests.bot.factories import NOW, connected, disconnected
 
 ANA = Asker(slack_id="U_ANA", email="ana@acme.com")
 ADMIN = Asker(slack_id="U_ADMIN", email="boss@acme.com", is_admin=True)

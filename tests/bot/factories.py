@@ -1,4 +1,4 @@
-"""Sample mailboxes for the bot's tests."""
+"""Mailbox factories for the pure-layer unit tests."""
 
 from __future__ import annotations
 
