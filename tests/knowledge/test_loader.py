@@ -1,5 +1,7 @@
 """Loading the knowledge files: good files give typed entries, bad ones fail naming file and problem."""
 
+import re
+
 import pytest
 
 from knowledge.base import KnowledgeBase
@@ -94,3 +96,9 @@ def test_an_intents_file_with_an_unknown_intent_is_rejected(knowledge_copy):
 
     with pytest.raises(KnowledgeError, match="intents.yaml: needs an 'intents' section"):
         KnowledgeBase(reasons_dir, intents)
+
+
+def test_why_it_happens_is_a_sentence_or_two():
+    for reason in load_reasons().values():
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", reason.summary) if s]
+        assert 1 <= len(sentences) <= 2, reason.code
