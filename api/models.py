@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 MAILBOX_STATUSES = ("connected", "disconnected")
 EVENT_TYPES = ("disconnected", "reconnected", "error")
 SCOPES = ("read", "write", "admin")
+MAX_ID = 2**63 - 1  # ids are 64-bit
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
 
 from api.db import begin_write, lock_event_order
-from api.models import Event, Mailbox, utcnow
+from api.models import MAX_ID, Event, Mailbox, utcnow
 from knowledge import classify
 
 
@@ -53,7 +53,7 @@ def upsert_mailbox(session: Session, email: str, provider: str, owner_email: str
 
 def get_mailbox(session: Session, mailbox_id: int) -> Mailbox:
     """The mailbox with this id, or NotFound."""
-    mailbox = session.get(Mailbox, mailbox_id)
+    mailbox = session.get(Mailbox, mailbox_id) if mailbox_id <= MAX_ID else None
     if mailbox is None:
         raise NotFound(f"no mailbox with id {mailbox_id}")
     return mailbox
@@ -117,7 +117,9 @@ def record_event(
     reason, confidence = classify_event(event_type, error)  # before any lock: pure CPU work
     begin_write(session)
     # The mailbox's row lock serialises the writers of one mailbox (its status, its idempotency keys).
-    mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
+    mailbox = None
+    if mailbox_id <= MAX_ID:
+        mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
     if mailbox is None:
         raise NotFound(f"no mailbox with id {mailbox_id}")
     now = utcnow()

@@ -231,3 +231,15 @@ def test_concurrent_posts_record_each_event_once_and_leave_a_consistent_status(l
     assert now["status"] == "disconnected"
     assert now["disconnected_at"] == first_disconnection["occurred_at"]
     assert now["last_failure"]["error"] == last_disconnection["error"]
+
+
+def test_ids_beyond_64_bits_are_404_not_a_crash(client, auth, post_event):
+    huge = 2**70
+
+    responses = [
+        post_event(huge, type="error"),
+        client.get(f"/api/v1/mailboxes/{huge}", headers=auth("read")),
+        client.get(f"/api/v1/mailboxes/{huge}/events", headers=auth("read")),
+    ]
+
+    assert [r.status_code for r in responses] == [404, 404, 404]
