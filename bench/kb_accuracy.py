@@ -5,15 +5,17 @@ Run: .venv/bin/python bench/kb_accuracy.py   (bars: issue 2; figures go in the R
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
+from dataclasses import astuple
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data"
+
+from knowledge.evaluation import read_examples, score_classify, score_match  # noqa: E402
 
 LOAD_PROBE = """
 import time, tracemalloc, resource
@@ -31,26 +33,7 @@ print(elapsed * 1000, peak / 2**20, (after - before) / 1024)
 
 
 def read(name: str) -> list[dict]:
-    with (DATA / name).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
-def accuracy_of_classify(rows: list[dict], classify) -> tuple[float, float]:
-    right = wrong = 0
-    for row in rows:
-        reason, _ = classify(row["text"])
-        right += reason == row["reason"]
-        wrong += reason not in (row["reason"], "unknown")
-    return right / len(rows), wrong / len(rows)
-
-
-def accuracy_of_match(rows: list[dict], match) -> tuple[float, float]:
-    right = wrong = 0
-    for row in rows:
-        intent, reason = match(row["text"])
-        right += (intent, reason) == (row["intent"], row["reason"])
-        wrong += intent != row["intent"] or reason not in (row["reason"], None)
-    return right / len(rows), wrong / len(rows)
+    return read_examples(DATA / name)
 
 
 def rate(function, texts: list[str], seconds: float = 2.0) -> float:
@@ -69,11 +52,11 @@ def main() -> int:
     ok = True
     print("Knowledge-base benchmark")
     for name in ("failures-dev.jsonl", "failures-extra.jsonl"):
-        right, wrong = accuracy_of_classify(read(name), classify)
+        right, wrong = astuple(score_classify(read(name), classify))
         print(f"  classify {name:24s} right {right:6.1%}  confidently wrong {wrong:5.1%}")
         ok &= name != "failures-dev.jsonl" or (right >= 0.95 and wrong <= 0.02)
     for name in ("questions-dev.jsonl", "questions-extra.jsonl"):
-        right, wrong = accuracy_of_match(read(name), match)
+        right, wrong = astuple(score_match(read(name), match))
         print(f"  match    {name:24s} right {right:6.1%}  confidently wrong {wrong:5.1%}")
         ok &= name != "questions-dev.jsonl" or (right >= 0.95 and wrong <= 0.02)
 

@@ -1,11 +1,11 @@
 """Fixtures for the knowledge tests: the labelled example sets and a scratch copy of the files."""
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from knowledge.evaluation import read_examples
 from knowledge.loader import INTENTS_FILE, REASONS_DIR
 
 DATA = Path(__file__).parent.parent / "data"
@@ -13,8 +13,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 def read_jsonl(name: str) -> list[dict]:
     """The rows of one labelled example file in tests/data."""
-    with (DATA / name).open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    return read_examples(DATA / name)
 
 
 @pytest.fixture

@@ -4,25 +4,17 @@ import pytest
 
 from knowledge import classify
 from knowledge.base import KnowledgeBase
+from knowledge.evaluation import score_classify
 from tests.knowledge.conftest import read_jsonl
 
 FAILURES = read_jsonl("failures-dev.jsonl") + read_jsonl("failures-extra.jsonl")
 
 
-def score(rows):
-    right = confidently_wrong = 0
-    for row in rows:
-        reason, _ = classify(row["text"])
-        right += reason == row["reason"]
-        confidently_wrong += reason not in (row["reason"], "unknown")
-    return right / len(rows), confidently_wrong / len(rows)
-
-
 def test_labelled_errors_are_mostly_right_and_rarely_confidently_wrong():
-    right, confidently_wrong = score(FAILURES)
+    score = score_classify(FAILURES, classify)
 
-    assert right >= 0.95
-    assert confidently_wrong <= 0.02
+    assert score.right >= 0.95
+    assert score.confidently_wrong <= 0.02
 
 
 @pytest.mark.parametrize(

@@ -3,20 +3,17 @@
 import pytest
 
 from knowledge import match
+from knowledge.evaluation import score_match
 from tests.knowledge.conftest import read_jsonl
 
 QUESTIONS = read_jsonl("questions-dev.jsonl") + read_jsonl("questions-extra.jsonl")
 
 
 def test_labelled_questions_are_mostly_right_and_rarely_confidently_wrong():
-    right = wrong = 0
-    for row in QUESTIONS:
-        intent, reason = match(row["text"])
-        right += (intent, reason) == (row["intent"], row["reason"])
-        wrong += intent != row["intent"] or reason not in (row["reason"], None)
+    score = score_match(QUESTIONS, match)
 
-    assert right / len(QUESTIONS) >= 0.95
-    assert wrong / len(QUESTIONS) <= 0.02
+    assert score.right >= 0.95
+    assert score.confidently_wrong <= 0.02
 
 
 @pytest.mark.parametrize(
