@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from mailbox_assistant.settings import Settings
+from worker.escalations import build_escalation_outbox
 from worker.runner import Job
 
 
 def build_jobs(settings: Settings) -> list[Job]:
     """Every job this deployment runs, in the order they take turns."""
     jobs: list[Job] = []
+    # --- escalation to support (issue 5) ---
+    escalations = build_escalation_outbox(settings)
+    if escalations is not None:
+        jobs.append(escalations)
+    # --- end escalation ---
     return jobs
