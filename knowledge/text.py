@@ -38,8 +38,6 @@ def stem(word: str) -> str:
     """A light suffix stripper so that 'changed', 'changing' and 'change' compare equal."""
     if len(word) > 5 and word.endswith("ing"):
         word = word[:-3]
-    elif len(word) > 4 and word.endswith("ied"):
-        word = word[:-3] + "y"
     elif len(word) > 4 and word.endswith("ed"):
         word = word[:-2]
     elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
