@@ -10,13 +10,17 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from sqlalchemy import Engine
 
+from api.db import make_engine
 from bot.assistant import MailboxSource
 from bot.dedupe import EventDedupe
+from bot.escalation import EscalationDesk
 from bot.identity import Identity
 from bot.listeners import register_listeners
 from bot.services import Services
 from bot.status_client import StatusClient
+from bot.transcript import ConversationLog
 from mailbox_assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +36,7 @@ def create_bolt_app(
     source: MailboxSource | None = None,
     identity: Identity | None = None,
     socket_mode: bool = False,
+    engine: Engine | None = None,
 ) -> App:
     """A Bolt app answering through `client`; HTTP mode needs the signing secret, Socket Mode does not."""
     if not socket_mode:
@@ -51,10 +56,16 @@ def create_bolt_app(
     )
     if dedupe is not None:
         app.use(dedupe)
+    source = source or StatusClient(settings.status_api_url, _secret(settings.status_api_key))
+    # Escalations and the conversation turns they copy live in the database (default: DATABASE_URL).
+    engine = engine or make_engine(settings.database_url)
+    conversations = ConversationLog(engine)
     services = Services(
         settings=settings,
-        source=source or StatusClient(settings.status_api_url, _secret(settings.status_api_key)),
+        source=source,
         identity=identity or Identity(),
+        conversations=conversations,
+        escalations=EscalationDesk(engine, source, conversations),
     )
 
     def provide_services(context: BoltContext, next: Any) -> None:
@@ -79,12 +90,11 @@ def create_web_client(settings: Settings) -> WebClient:
 
 def build_bot(settings: Settings, *, socket_mode: bool = False) -> App:
     """The production bot from settings: Slack client, status client, database deduplication."""
-    from api.db import make_engine
-
     client = create_web_client(settings)
-    dedupe = EventDedupe(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    dedupe = EventDedupe(engine)
     dedupe.check_table()
-    return create_bolt_app(settings, client, dedupe=dedupe, socket_mode=socket_mode)
+    return create_bolt_app(settings, client, dedupe=dedupe, socket_mode=socket_mode, engine=engine)
 
 
 def handle_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:

@@ -172,11 +172,6 @@ def build_home_view(blocks: list[Block]) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def build_escalation_ack(mailbox_ref: str, text: str) -> list[Block]:
-    """The confirmation that support has been asked about a mailbox."""
-    return [build_section(text, block_id=f"escalation:{mailbox_ref}")]
-
-
 def _failure_time(mailbox: Mailbox) -> datetime | None:
     return mailbox.last_failure.occurred_at if mailbox.last_failure else None
 

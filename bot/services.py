@@ -10,9 +10,12 @@ from slack_sdk import WebClient
 from bot import assistant, conversation, replies
 from bot.blocks import build_home_view
 from bot.conversation import Asker, Question, Reply
+from bot.escalation import EscalationDesk, answer_contact_support
 from bot.identity import Identity
 from bot.links import reconnect_url
 from bot.mailbox import Mailbox
+from bot.plaintext import render_blocks
+from bot.transcript import ConversationLog
 from mailbox_assistant.settings import Settings
 
 
@@ -23,6 +26,8 @@ class Services:
     settings: Settings
     source: assistant.MailboxSource
     identity: Identity = field(default_factory=Identity)
+    conversations: ConversationLog | None = None
+    escalations: EscalationDesk | None = None
 
     def reconnect_url(self, mailbox: Mailbox) -> str:
         """The reconnect link for `mailbox`."""
@@ -43,7 +48,27 @@ class Services:
         if asker is None:
             return None
         question = question or conversation.read_question(text)
-        return assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        self.record_turn(user_id, "user", text)
+        if self.wants_support(question):
+            reply = answer_contact_support(client, self, user_id, asker)
+        else:
+            reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        self.record_turn(user_id, "bot", render_blocks(reply.blocks, reply.text))
+        return reply
+
+    def wants_support(self, question: Question) -> bool:
+        """True when the person asks for a human ("can I talk to support?", "this didn't help")."""
+        return (
+            self.escalations is not None
+            and question.intent == "contact_support"
+            and not question.wants_help
+            and not question.general
+        )
+
+    def record_turn(self, user_id: str, role: str, text: str) -> None:
+        """Keep a turn of the conversation for a later escalation (no-op without a database)."""
+        if self.conversations is not None:
+            self.conversations.record(user_id, role, text)
 
     def home_view(self, client: WebClient, user_id: str) -> dict[str, Any]:
         """The App Home view of `user_id`."""

@@ -69,7 +69,9 @@ def bot_settings(
 @pytest.fixture
 def bot_http(bot_settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Flask:
     """The bot's HTTP-mode Flask app (the one gunicorn serves)."""
-    bolt_app = create_bolt_app(bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine))
+    bolt_app = create_bolt_app(
+        bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), engine=engine
+    )
     return create_bot_http_app(bot_settings, bolt_app=bolt_app)
 
 

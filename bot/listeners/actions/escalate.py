@@ -1,23 +1,30 @@
-"""The "Talk to support" button."""
+"""The "Talk to support" button: open (or find) the person's case about the mailbox it names."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.escalation import request_escalation
 
 
 def escalate(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
-    """Ack, then ask support about the mailbox the button names."""
+    """Ack, then open the case and confirm it (in place, or by DM from the Home tab)."""
     ack()
     request_escalation(
         client,
+        context["services"],
         user_id=body["user"]["id"],
         mailbox_ref=action.get("value") or action["action_id"].partition(":")[2],
         respond=respond if body.get("response_url") else None,
+        team_id=(body.get("team") or {}).get("id"),
     )

@@ -1,0 +1,83 @@
+"""The recent conversation with each person, kept in the database (the bot is stateless across processes)
+and bounded, so an escalation can hand support what was said."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.models import ConversationTurn, utcnow
+from mailbox_assistant.redact import redact
+
+logger = logging.getLogger(__name__)
+
+MAX_TURNS = 20  # per person
+MAX_TURN_CHARS = 1000
+MAX_TRANSCRIPT_CHARS = 8000
+
+turns = ConversationTurn.__table__
+
+
+class ConversationLog:
+    """Records what each person said and what the bot answered; keeps only the last `MAX_TURNS`."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self._write_engine = engine.execution_options(sqlite_write=True)
+        self.clock = clock
+
+    def record(self, slack_user_id: str, role: str, text: str, channel: str | None = None) -> None:
+        """Append one turn (secrets redacted, trimmed) and forget the person's older turns; a database
+        failure is logged and swallowed, because the answer matters more than its transcript."""
+        text = _trim(redact(" ".join((text or "").split())) or "", MAX_TURN_CHARS)
+        if not text:
+            return
+        try:
+            with self._write_engine.begin() as connection:
+                connection.execute(
+                    insert(turns).values(
+                        slack_user_id=slack_user_id,
+                        channel=channel,
+                        role=role,
+                        text=text,
+                        created_at=self.clock(),
+                    )
+                )
+                kept = (
+                    select(turns.c.id)
+                    .where(turns.c.slack_user_id == slack_user_id)
+                    .order_by(turns.c.id.desc())
+                    .limit(MAX_TURNS)
+                )
+                connection.execute(
+                    delete(turns).where(turns.c.slack_user_id == slack_user_id, turns.c.id.not_in(kept))
+                )
+        except SQLAlchemyError:
+            logger.warning("could not record a conversation turn of %s", slack_user_id, exc_info=True)
+
+    def recent(self, slack_user_id: str) -> list[dict[str, Any]]:
+        """The person's recent turns, oldest first, at most `MAX_TRANSCRIPT_CHARS` of text in all."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(turns.c.role, turns.c.text, turns.c.created_at)
+                .where(turns.c.slack_user_id == slack_user_id)
+                .order_by(turns.c.id.desc())
+                .limit(MAX_TURNS)
+            ).all()
+        kept: list[dict[str, Any]] = []
+        total = 0
+        for role, text, created_at in rows:  # newest first, so the oldest are dropped when over budget
+            if total + len(text) > MAX_TRANSCRIPT_CHARS:
+                break
+            total += len(text)
+            kept.append({"role": role, "text": text, "at": created_at.isoformat()})
+        return kept[::-1]
+
+
+def _trim(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
