@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "mailbox_assistant.commands.demo",
     "mailbox_assistant.commands.bot",
     "mailbox_assistant.commands.api",
+    "mailbox_assistant.commands.escalations",
 ]
 
 
