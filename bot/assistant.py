@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot import conversation, replies
 from bot.conversation import Asker, Question, Reply
-from bot.mailbox import Mailbox
+from bot.mailbox import Mailbox, parse_time
 from bot.status_client import StatusApiUnavailable
+
+MAX_HISTORY_READS = 5  # history reads per answer (one per disconnected mailbox)
 
 
 class MailboxSource(Protocol):
@@ -52,11 +55,35 @@ def respond_to(
             own_addresses = {m.email.lower() for m in own} | {asker.email.lower()}
             if question.about_email not in own_addresses:
                 others = source.find_by_email(question.about_email)
+        own = with_recent_disconnects(source, own, now or datetime.now(UTC))
     except StatusApiUnavailable:
         if question.intent == "how_to_reconnect":
             return conversation.general_answer(question, lead=replies.status_unavailable().text)
         return replies.status_unavailable()
     return conversation.answer(question, asker, own, others=others, reconnect_url=reconnect_url, now=now)
+
+
+def with_recent_disconnects(source: MailboxSource, mailboxes: list[Mailbox], now: datetime) -> list[Mailbox]:
+    """`mailboxes`, each disconnected one with how often it disconnected in the last 7 days (from its
+    event history), so a mailbox that keeps disconnecting puts support first."""
+    events_of = getattr(source, "events", None)
+    if events_of is None:
+        return mailboxes
+    out: list[Mailbox] = []
+    reads = 0
+    for mailbox in mailboxes:
+        if mailbox.is_disconnected and reads < MAX_HISTORY_READS:
+            reads += 1
+            since = now - conversation.RECENT
+            recent = [
+                event
+                for event in events_of(mailbox.id, limit=10)
+                if event.get("type") == "disconnected"
+                and (parse_time(event.get("occurred_at")) or now) > since
+            ]
+            mailbox = replace(mailbox, recent_disconnects=len(recent))
+        out.append(mailbox)
+    return out
 
 
 def home_blocks(

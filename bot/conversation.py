@@ -17,6 +17,7 @@ from bot.replies import (
 )
 
 RECENT = timedelta(days=7)
+REPEATED_DISCONNECTS = 3  # this many disconnections within RECENT make support the main action
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")
 _MENTION = re.compile(r"<[@!#][^>]*>")
@@ -183,12 +184,19 @@ def _disconnected_blocks(
             f"You mentioned _{named.title.lower()}_, but our records show a different cause for this "
             f"mailbox: _{title.lower()}_. The steps below are for what our records show."
         )
+    repeated = mailbox.recent_disconnects >= REPEATED_DISCONNECTS
+    if repeated:
+        repeat_note = (
+            f"This mailbox disconnected {mailbox.recent_disconnects} times in the last 7 days, so "
+            "reconnecting may not hold: *Talk to support* and they'll look at why it keeps happening."
+        )
+        note = f"{note}\n{repeat_note}" if note else repeat_note
     return b.build_disconnected_mailbox(
         mailbox,
         title=title or "Disconnected",
         summary=summary,
         steps=reason.steps_for(mailbox.provider),
-        self_serve=reason.self_serve,
+        self_serve=reason.self_serve and not repeated,
         reconnect_url=reconnect_url(mailbox),
         note=note,
         # An unknown cause may be a one-off: reconnecting is worth one try, support stays the main action.

@@ -29,6 +29,7 @@ class Mailbox:
     status: str
     disconnected_at: datetime | None = None
     last_failure: Failure | None = None
+    recent_disconnects: int = 0  # in the last 7 days, when the history was read (escalation: support first)
 
     @property
     def is_disconnected(self) -> bool:
