@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import events, health, mailboxes, openapi
+from api import events, health, mailboxes, openapi, reconnect
 from api.db import make_engine
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
@@ -25,4 +25,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)
     return app

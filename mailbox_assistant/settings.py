@@ -45,6 +45,22 @@ class Settings(BaseSettings):
     microsoft_client_secret: SecretStr | None = None
     microsoft_authorize_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     microsoft_token_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+    # --- reconnect links and OAuth apps (issue 7) ---
+    google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    google_scopes: str = "openid email https://mail.google.com/"
+    google_app_testing_mode: bool = False  # refresh tokens of a Google app in "Testing" die after 7 days
+    microsoft_userinfo_url: str = "https://graph.microsoft.com/oidc/userinfo"
+    microsoft_scopes: str = (
+        "openid email offline_access https://outlook.office.com/IMAP.AccessAsUser.All "
+        "https://outlook.office.com/SMTP.Send"
+    )
+    reconnect_link_hours: float = Field(default=24.0, gt=0)
+    oauth_state_minutes: float = Field(default=15.0, gt=0)
+    oauth_timeout_seconds: float = Field(default=10.0, gt=0)
+    token_refresh_margin_seconds: float = Field(default=600.0, ge=0)
+    token_monitor_interval_seconds: float = Field(default=30.0, gt=0)
+    token_expiry_warning_hours: float = Field(default=48.0, ge=0)
+    # --- end of reconnect settings ---
 
     reminder_hours: float = Field(default=24.0, gt=0)
     log_level: str = "INFO"

@@ -15,4 +15,11 @@ def build_jobs(settings: Settings) -> list[Job]:
     if escalations is not None:
         jobs.append(escalations)
     # --- end escalation ---
+    # --- OAuth token monitor (issue 7) ---
+    from worker.token_monitor import build_token_monitor
+
+    token_monitor = build_token_monitor(settings)
+    if token_monitor is not None:
+        jobs.append(token_monitor)
+    # --- end token monitor ---
     return jobs

@@ -1,0 +1,86 @@
+"""The OAuth 2.0 providers we reconnect mailboxes with (Google, Microsoft): endpoints, scopes, options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from mailbox_assistant.settings import Settings
+
+PROVIDER_ALIASES = {
+    "google": "google",
+    "gmail": "google",
+    "google_workspace": "google",
+    "workspace": "google",
+    "microsoft": "microsoft",
+    "outlook": "microsoft",
+    "office365": "microsoft",
+    "microsoft365": "microsoft",
+    "m365": "microsoft",
+    "exchange": "microsoft",
+}
+DISPLAY_NAMES = {"google": "Google", "microsoft": "Microsoft"}
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider's OAuth app: client credentials, endpoints, scopes and extra authorize parameters."""
+
+    name: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    authorize_url: str
+    token_url: str
+    userinfo_url: str
+    scopes: tuple[str, ...]
+    authorize_params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        """'Google' or 'Microsoft', for pages."""
+        return DISPLAY_NAMES.get(self.name, self.name.title())
+
+    @property
+    def authorize_origin(self) -> str:
+        """scheme://host[:port] of the authorize endpoint (allowed as a form target by our CSP)."""
+        parts = urlsplit(self.authorize_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def provider_key(provider: str | None) -> str | None:
+    """'google' or 'microsoft' for a mailbox's provider name (aliases included), else None."""
+    return PROVIDER_ALIASES.get((provider or "").strip().lower())
+
+
+def get_provider(settings: Settings, provider: str | None) -> Provider | None:
+    """The OAuth app for a mailbox's provider, or None when it is not Google/Microsoft or not configured."""
+    key = provider_key(provider)
+    if key == "google" and settings.google_client_id and settings.google_client_secret:
+        return Provider(
+            name="google",
+            client_id=settings.google_client_id,
+            client_secret=settings.google_client_secret.get_secret_value(),
+            authorize_url=settings.google_authorize_url,
+            token_url=settings.google_token_url,
+            userinfo_url=settings.google_userinfo_url,
+            scopes=tuple(settings.google_scopes.split()),
+            # offline: a refresh token; consent: Google only returns a new refresh token on consent
+            authorize_params={"access_type": "offline", "prompt": "consent"},
+        )
+    if key == "microsoft" and settings.microsoft_client_id and settings.microsoft_client_secret:
+        return Provider(
+            name="microsoft",
+            client_id=settings.microsoft_client_id,
+            client_secret=settings.microsoft_client_secret.get_secret_value(),
+            authorize_url=settings.microsoft_authorize_url,
+            token_url=settings.microsoft_token_url,
+            userinfo_url=settings.microsoft_userinfo_url,
+            scopes=tuple(settings.microsoft_scopes.split()),  # offline_access: a refresh token
+            authorize_params={"prompt": "select_account"},
+        )
+    return None
+
+
+def configured_providers(settings: Settings) -> list[Provider]:
+    """Every provider whose OAuth app is configured."""
+    return [p for p in (get_provider(settings, "google"), get_provider(settings, "microsoft")) if p]

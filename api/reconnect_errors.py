@@ -1,0 +1,96 @@
+"""The page shown when the provider refuses during a reconnect: what happened, and what to do next."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from api.models import Mailbox
+from api.oauth_providers import Provider
+from api.reconnect_pages import page
+from knowledge import classify, get_reason
+
+AGAIN = "Open your reconnect link again and go through the sign-in once more."
+SUPPORT = "If it happens again, ask Mailbox Assistant in Slack to hand it to support."
+
+# error code → (status, title, what happened, what to do); `{p}` is the provider, `{m}` the mailbox
+KNOWN_ERRORS: dict[str, tuple[int, str, str, list[str]]] = {
+    "access_denied": (
+        403,
+        "You did not allow access",
+        "{p} says access was not allowed, so {m} is still disconnected. Nothing was changed.",
+        [
+            "Open your reconnect link again and choose Allow on {p}'s consent screen.",
+            "If your organisation blocks the app, ask your IT admin to allow it, or ask support in Slack.",
+        ],
+    ),
+    "consent_required": (
+        403,
+        "Your organisation must approve the app",
+        "{p} needs an administrator to approve access for {m}. Nothing was changed.",
+        ["Ask your IT admin to grant consent to the app.", SUPPORT],
+    ),
+    "interaction_required": (
+        400,
+        "{p} needs you to sign in again",
+        "{p} wants you to complete a step in the sign-in (for example multi-factor authentication).",
+        [AGAIN],
+    ),
+    "invalid_grant": (
+        400,
+        "The sign-in expired before it was finished",
+        "{p} no longer accepts this sign-in, so {m} is still disconnected. Nothing was changed.",
+        [AGAIN, SUPPORT],
+    ),
+    "invalid_client": (
+        502,
+        "Our {p} app is not set up correctly",
+        "{p} did not accept our app's credentials. This is on our side, not yours; nothing was changed.",
+        ["Ask Mailbox Assistant in Slack to hand it to support; they will fix the app's settings."],
+    ),
+    "unauthorized_client": (
+        502,
+        "Our {p} app is not set up correctly",
+        "{p} did not allow our app to do this. This is on our side, not yours; nothing was changed.",
+        ["Ask Mailbox Assistant in Slack to hand it to support; they will fix the app's settings."],
+    ),
+    "temporarily_unavailable": (
+        503,
+        "{p} is not answering",
+        "{p} could not finish the sign-in right now. Nothing was changed.",
+        ["Wait a few minutes, then open your reconnect link again."],
+    ),
+}
+KNOWN_ERRORS["server_error"] = KNOWN_ERRORS["temporarily_unavailable"]
+
+
+def provider_error_page(
+    provider: Provider, mailbox: Mailbox, error: str, description: str | None, raw: str | None = None
+) -> Response:
+    """The page for a provider error during reconnect (callback `?error=` or a token-endpoint refusal)."""
+    raw_error = raw or (f"{error}: {description}" if description else error)
+    status, title, message, steps = KNOWN_ERRORS.get(
+        error,
+        (
+            400,
+            "{p} stopped the sign-in",
+            "{p} refused the sign-in, so {m} is still disconnected.",
+            [AGAIN, SUPPORT],
+        ),
+    )
+    reason_code, confidence = classify(raw_error)
+    if reason_code not in ("unknown", "token_expired") and confidence >= 0.5:
+        # e.g. AADSTS50173 (password changed), AADSTS50057 (account disabled): say what it usually means
+        reason = get_reason(reason_code)
+        message = f"{message} {{p}} says: {reason.title}. {reason.summary}"
+
+    def fill(text: str) -> str:
+        return text.replace("{p}", provider.display_name).replace("{m}", mailbox.email)
+
+    return page(
+        status,
+        fill(title),
+        fill(message),
+        details=[fill(step) for step in steps],
+        raw_error=raw_error[:2000],
+        provider_name=provider.display_name,
+    )
