@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import events, health, mailboxes, openapi, reconnect
+from api import events, health, incidents, mailboxes, openapi, reconnect
 from api.db import make_engine
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
@@ -26,4 +26,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)
+    app.register_blueprint(incidents.bp)  # provider incidents (proactive DMs, issue 6)
     return app

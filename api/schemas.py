@@ -210,3 +210,31 @@ class Problem(BaseModel):
     status: int
     detail: str
     errors: list[ProblemDetail] | None = None
+
+
+# --- Provider incidents (issue 6: api/incidents.py) ---------------------------------------------------
+
+
+class IncidentQuery(Input):
+    """Which incidents to list."""
+
+    active: bool | None = Field(default=None, description="true: ongoing only; false: ended only")
+    limit: Limit = 50
+
+
+class IncidentOut(BaseModel):
+    """A provider outage: many mailboxes of one provider disconnected with provider_outage at once."""
+
+    id: int
+    provider: str
+    active: bool
+    started_at: UtcTimestamp
+    ended_at: UtcTimestamp | None
+    mailbox_count: int
+    reconnected_count: int
+
+
+class IncidentList(BaseModel):
+    """Incidents, newest first."""
+
+    items: list[IncidentOut]

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from bot import conversation, replies
 from bot.conversation import Asker, Question, Reply
+from bot.incidents import OUTAGE_REASONS, ProviderIncident
 from bot.mailbox import Mailbox, parse_time
 from bot.status_client import StatusApiUnavailable
 
@@ -60,7 +61,22 @@ def respond_to(
         if question.intent == "how_to_reconnect":
             return conversation.general_answer(question, lead=replies.status_unavailable().text)
         return replies.status_unavailable()
-    return conversation.answer(question, asker, own, others=others, reconnect_url=reconnect_url, now=now)
+    incidents = active_incidents(source, own + (others or []))
+    return conversation.answer(
+        question, asker, own, others=others, reconnect_url=reconnect_url, now=now, incidents=incidents
+    )
+
+
+def active_incidents(source: MailboxSource, mailboxes: list[Mailbox]) -> list[ProviderIncident]:
+    """Active provider incidents, fetched only when one could explain a disconnected mailbox; a source
+    without incidents (the demo) or a failed fetch means none."""
+    fetch = getattr(source, "incidents", None)
+    if fetch is None or not any(m.is_disconnected and m.reason_code in OUTAGE_REASONS for m in mailboxes):
+        return []
+    try:
+        return [ProviderIncident.from_json(item) for item in fetch()]
+    except (StatusApiUnavailable, KeyError, TypeError, ValueError):
+        return []
 
 
 def with_recent_disconnects(source: MailboxSource, mailboxes: list[Mailbox], now: datetime) -> list[Mailbox]:

@@ -10,6 +10,7 @@ from typing import Any
 import knowledge
 from bot import blocks as b
 from bot.conversation_types import Asker, Question, Reply
+from bot.incidents import ProviderIncident, incident_for, incident_line
 from bot.mailbox import Mailbox
 from bot.replies import (
     no_mailbox,
@@ -68,8 +69,10 @@ def answer(
     reconnect_url: Callable[[Mailbox], str],
     others: list[Mailbox] | None = None,
     now: datetime | None = None,
+    incidents: list[ProviderIncident] | None = None,
 ) -> Reply:
-    """Answer a question about mailboxes from their status; `others` are an admin's lookup results."""
+    """Answer a question about mailboxes from their status; `others` are an admin's lookup results;
+    active provider `incidents` are mentioned under the mailboxes they explain."""
     if not may_ask_about(question, asker, own):
         return refuse_other_address(question.about_email or "")
     looked_up = asker.email or ""
@@ -84,11 +87,18 @@ def answer(
     disconnected = [m for m in mailboxes if m.is_disconnected]
     if not disconnected and question.intent == "how_to_reconnect":
         return general_answer(question, provider=mailboxes[0].provider, lead=_all_connected_line(mailboxes))
-    return status_answer(question, mailboxes, reconnect_url=reconnect_url, now=now or datetime.now(UTC))
+    return status_answer(
+        question, mailboxes, reconnect_url=reconnect_url, now=now or datetime.now(UTC), incidents=incidents
+    )
 
 
 def status_answer(
-    question: Question, mailboxes: list[Mailbox], *, reconnect_url: Callable[[Mailbox], str], now: datetime
+    question: Question,
+    mailboxes: list[Mailbox],
+    *,
+    reconnect_url: Callable[[Mailbox], str],
+    now: datetime,
+    incidents: list[ProviderIncident] | None = None,
 ) -> Reply:
     """One section per mailbox, disconnected first, with causes, steps and buttons."""
     disconnected = [m for m in mailboxes if m.is_disconnected]
@@ -101,7 +111,7 @@ def status_answer(
     if len(mailboxes) > 1:
         out.append(b.build_section(f"You have {len(mailboxes)} mailboxes; {len(disconnected)} disconnected."))
     for mailbox in disconnected:
-        out.extend(_disconnected_blocks(question, mailbox, reconnect_url))
+        out.extend(_disconnected_blocks(question, mailbox, reconnect_url, incident_for(mailbox, incidents)))
         if len(mailboxes) > 1:
             out.append(b.build_divider())
     if connected and not disconnected:
@@ -169,8 +179,19 @@ def home_blocks(mailboxes: list[Mailbox], *, reconnect_url: Callable[[Mailbox], 
     return out
 
 
+def disconnected_mailbox_blocks(
+    mailbox: Mailbox, reconnect_url: Callable[[Mailbox], str], incident: ProviderIncident | None = None
+) -> list:
+    """The blocks about one disconnected mailbox exactly as answers show them (proactive DMs reuse them)."""
+    question = Question(text="", intent="why_disconnected")
+    return _disconnected_blocks(question, mailbox, reconnect_url, incident)
+
+
 def _disconnected_blocks(
-    question: Question, mailbox: Mailbox, reconnect_url: Callable[[Mailbox], str]
+    question: Question,
+    mailbox: Mailbox,
+    reconnect_url: Callable[[Mailbox], str],
+    incident: ProviderIncident | None = None,
 ) -> list:
     reason = knowledge.get_reason(mailbox.reason_code)
     title = reason.title if reason.code == mailbox.reason_code else (mailbox.last_failure or reason).title
@@ -184,6 +205,8 @@ def _disconnected_blocks(
             f"You mentioned _{named.title.lower()}_, but our records show a different cause for this "
             f"mailbox: _{title.lower()}_. The steps below are for what our records show."
         )
+    if incident is not None:
+        note = incident_line(incident) + (f"\n{note}" if note else "")
     repeated = mailbox.recent_disconnects >= REPEATED_DISCONNECTS
     if repeated:
         repeat_note = (

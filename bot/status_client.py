@@ -55,6 +55,21 @@ class StatusClient:
         data = self._get(f"/api/v1/mailboxes/{mailbox_id}/events", {"limit": limit}, allow_404=True)
         return list(data.get("items", [])) if data else []
 
+    # -- the worker's reads (proactive messages, issue 6) -------------------------------------------
+
+    def event_page(self, after: int, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
+        """One page of the event feed after event id `after`: its items and `next_after`."""
+        page = self._get("/api/v1/events", {"after": after, "limit": limit}) or {}
+        try:
+            return list(page["items"]), int(page["next_after"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StatusApiUnavailable(f"unexpected event feed page: {exc!r}") from exc
+
+    def incidents(self, active: bool = True) -> list[dict[str, Any]]:
+        """Provider incidents (the active ones by default), newest first."""
+        page = self._get("/api/v1/incidents", {"active": "true" if active else "false"}) or {}
+        return list(page.get("items", []))
+
     def _list(self, params: dict[str, Any]) -> list[Mailbox]:
         mailboxes: list[Mailbox] = []
         cursor = None

@@ -22,4 +22,9 @@ def build_jobs(settings: Settings) -> list[Job]:
     if token_monitor is not None:
         jobs.append(token_monitor)
     # --- end token monitor ---
+    # --- proactive DMs (issue 6) ---
+    from worker.notify import build_notify_jobs
+
+    jobs.extend(build_notify_jobs(settings))
+    # --- end proactive DMs ---
     return jobs

@@ -1,0 +1,51 @@
+"""Proactive DMs (issue 6): the three jobs of the worker, wired from the settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from api.db import make_engine, make_session_factory
+from api.models import utcnow
+from bot.links import reconnect_url
+from bot.status_client import StatusClient
+from mailbox_assistant.settings import Settings
+from worker.notify_delivery import DeliveryJob, DeliveryPolicy
+from worker.notify_feed import FeedConsumer
+from worker.notify_outbox import Outbox, SendPacer
+from worker.notify_reminders import ReminderJob
+from worker.notify_rules import Rules
+from worker.notify_slack import create_notify_client
+from worker.runner import Job
+
+logger = logging.getLogger(__name__)
+
+
+def build_notify_jobs(settings: Settings, clock: Callable[[], datetime] = utcnow) -> list[Job]:
+    """The feed consumer, the delivery job and the reminder job; none without a Slack bot token."""
+    if settings.slack_bot_token is None:
+        logger.warning("SLACK_BOT_TOKEN is not set: proactive DMs are off")
+        return []
+    settings.require("status_api_key")
+    sessions = make_session_factory(make_engine(settings.database_url))
+    rules = Rules.from_settings(settings)
+    status = StatusClient(settings.status_api_url, settings.status_api_key.get_secret_value(), timeout=5.0)
+    policy = DeliveryPolicy(
+        concurrency=settings.notify_concurrency,
+        channel_interval=timedelta(seconds=1 / settings.slack_channel_messages_per_second),
+    )
+    delivery = DeliveryJob(
+        Outbox(sessions, timedelta(seconds=settings.notify_lease_seconds), clock),
+        create_notify_client(settings),
+        status,
+        SendPacer(sessions, settings.slack_messages_per_second, clock),
+        lambda mailbox: reconnect_url(mailbox, settings),
+        policy,
+        clock,
+    )
+    return [
+        FeedConsumer(sessions, status, rules, settings.notify_page_size, clock),
+        delivery,
+        ReminderJob(sessions, rules, clock),
+    ]
