@@ -100,7 +100,10 @@ class FakeOAuthProvider:
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"fake-{self.flavor}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name=f"fake-{self.flavor}",
+            daemon=True,
         )
 
     # -- lifecycle, URLs, scripting -----------------------------------------------------------------------

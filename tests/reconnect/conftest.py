@@ -143,7 +143,9 @@ def live_reconnect(make_settings: Callable[..., Settings]) -> Iterator[tuple[str
     url = f"http://127.0.0.1:{server.server_port}"
     app = create_app(make_settings(public_url=url))
     holder["app"] = app
-    thread = threading.Thread(target=server.serve_forever, name="live-reconnect", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-reconnect", daemon=True
+    )
     thread.start()
     yield url, app
     server.shutdown()
