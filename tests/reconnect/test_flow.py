@@ -239,3 +239,19 @@ def test_a_wrong_pkce_verifier_is_refused_by_the_provider(
 
 def test_both_providers_can_run_side_by_side(google: FakeOAuthProvider, microsoft: FakeOAuthProvider):
     assert google.base_url != microsoft.base_url and microsoft.rotates_refresh_tokens
+
+
+def test_the_reconnected_event_reaches_the_feed_the_worker_reads(seed, oauth_app, oauth_settings, sessions):
+    from api.db import session_scope
+    from api.keys import create_key
+
+    mailbox = seed()
+    client = oauth_app.test_client()
+    client.get(consent(start(client, oauth_settings, mailbox)))
+    with session_scope(sessions) as session:
+        key = create_key(session, "worker", "read")[1]
+
+    feed = client.get("/api/v1/events?after=0", headers={"Authorization": f"Bearer {key}"}).json
+
+    last = feed["items"][-1]
+    assert last["type"] == "reconnected" and last["mailbox"]["status"] == "connected"
