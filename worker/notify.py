@@ -6,6 +6,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
 from api.db import make_engine, make_session_factory
 from api.models import utcnow
 from bot.links import reconnect_url
@@ -31,6 +34,12 @@ def build_notify_jobs(settings: Settings, clock: Callable[[], datetime] = utcnow
     sessions = make_session_factory(make_engine(settings.database_url))
     rules = Rules.from_settings(settings)
     status = StatusClient(settings.status_api_url, settings.status_api_key.get_secret_value(), timeout=5.0)
+    # Reads are idempotent: retry a dropped keep-alive connection instead of failing the turn.
+    retrying = HTTPAdapter(
+        pool_maxsize=32, max_retries=Retry(total=2, backoff_factor=0.1, allowed_methods={"GET"})
+    )
+    status.session.mount("http://", retrying)
+    status.session.mount("https://", retrying)
     policy = DeliveryPolicy(
         concurrency=settings.notify_concurrency,
         channel_interval=timedelta(seconds=1 / settings.slack_channel_messages_per_second),

@@ -13,7 +13,8 @@ import logging
 import socket
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.error import URLError
@@ -47,6 +48,7 @@ class DeliveryPolicy:
     max_attempts: int = 8
     backoff: timedelta = timedelta(seconds=5)
     doubt_margin: timedelta = timedelta(seconds=5)
+    snapshot_ttl: timedelta = timedelta(seconds=60)
 
 
 class DeliveryJob:
@@ -68,13 +70,27 @@ class DeliveryJob:
         self.outbox, self.slack, self.status, self.pacer = outbox, slack, status, pacer
         self.reconnect_url, self.policy, self.clock, self.sleep = reconnect_url, policy, clock, sleep
         self.pool = ThreadPoolExecutor(policy.concurrency, "notify") if policy.concurrency > 1 else None
+        self._in_flight: set[Future[int]] = set()
 
     def run_once(self) -> int:
-        """Serve the owners due now; the number of owners served."""
-        leased = self.outbox.lease_owners(self.policy.concurrency)
-        if self.pool is None or len(leased) < 2:
-            return sum(self.serve(owner, token) for owner, token in leased)
-        return sum(self.pool.map(lambda pair: self.serve(*pair), leased))
+        """Start serving the owners due now; the number of owners taken on.
+
+        With a pool, owners are served in the background (up to `concurrency` at once) so the feed
+        consumer keeps its pace while messages wait for their send slots; without one, inline.
+        """
+        if self.pool is None:
+            return sum(self.serve(owner, token) for owner, token in self.outbox.lease_owners(1))
+        if len(self._in_flight) >= self.policy.concurrency:  # full: wait a moment for one to finish
+            futures_wait(self._in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+        self._in_flight = {future for future in self._in_flight if not future.done()}
+        free = self.policy.concurrency - len(self._in_flight)
+        leased = self.outbox.lease_owners(free) if free > 0 else []
+        self._in_flight |= {self.pool.submit(self.serve, owner, token) for owner, token in leased}
+        return len(leased)
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the owners being served in the background (tests, shutdown)."""
+        futures_wait(self._in_flight, timeout)
 
     def serve(self, owner: str, token: datetime) -> int:
         """Do one owner's turn and give the owner back; a failure is logged and retried later."""
@@ -133,11 +149,18 @@ class DeliveryJob:
         return [row for row in rows if row.id not in posted]
 
     def _still_relevant(self, owner: str, rows: list[Notification]) -> list[tuple[Notification, Mailbox]]:
-        """The rows still worth a message, with the mailbox as it is now; the others are recorded."""
-        current = {mailbox.id: mailbox for mailbox in self.status.mailboxes_for(owner)}
+        """The rows still worth a message, with the mailbox as it is now; the others are recorded.
+
+        A row read from the feed moments ago carries the mailbox as it was then; older rows (reminders,
+        retries after backoff) ask the status API again, which also finds deleted mailboxes.
+        """
+        recent = self.clock() - self.policy.snapshot_ttl
+        stale = any(row.kind == "reminder" or row.created_at < recent for row in rows)
+        current = {mailbox.id: mailbox for mailbox in self.status.mailboxes_for(owner)} if stale else {}
         keep, outcomes = [], {}
         for row in rows:
-            mailbox = current.get(str(row.mailbox_id))
+            fresh = row.kind != "reminder" and row.created_at >= recent and row.mailbox
+            mailbox = Mailbox.from_json(row.mailbox) if fresh else current.get(str(row.mailbox_id))
             if mailbox is None:
                 gone = self.status.mailbox(str(row.mailbox_id)) is None
                 outcomes[row.id] = "mailbox_deleted" if gone else "owner_changed"

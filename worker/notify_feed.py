@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import begin_write, session_scope
 from api.models import WorkerCursor, utcnow
-from bot.status_client import StatusClient
+from bot.status_client import StatusApiUnavailable, StatusClient
 from worker.notify_rules import Rules, apply_feed_event, insert_ignoring_duplicates
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,10 @@ class FeedConsumer:
     def run_once(self) -> int:
         """Read and apply the next page; the number of events applied (0 when caught up)."""
         after = self.position()
-        items, next_after = self.status.event_page(after, self.page_size)
+        try:
+            items, next_after = self.status.event_page(after, self.page_size)
+        except StatusApiUnavailable:
+            return 0  # logged by the client; the next turn reads the same page again
         if not items:
             return 0
         with session_scope(self.sessions) as session:
