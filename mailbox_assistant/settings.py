@@ -76,19 +76,6 @@ class Settings(BaseSettings):
     slack_messages_per_second: float = Field(default=50.0, gt=0)  # shared by all workers
     slack_channel_messages_per_second: float = Field(default=1.0, gt=0)
     # --- end of proactive messages settings ---
-    # --- proactive messages (issue 6) ---
-    notify_page_size: int = Field(default=200, ge=1, le=1000)  # events read per feed request
-    notify_concurrency: int = Field(default=8, ge=1, le=64)  # owners served at once per worker
-    notify_lease_seconds: float = Field(default=30.0, gt=0)  # a killed worker's owners wait this long
-    notify_max_age_hours: float = Field(default=24.0, gt=0)  # older disconnections are not announced
-    flap_threshold: int = Field(default=3, ge=1)  # more disconnections than this in FLAP_WINDOW_HOURS
-    flap_window_hours: float = Field(default=24.0, gt=0)
-    incident_threshold: int = Field(default=10, ge=2)  # mailboxes of one provider with provider_outage
-    incident_window_minutes: float = Field(default=15.0, gt=0)
-    incident_quiet_minutes: float = Field(default=120.0, gt=0)  # closes after this long without news
-    slack_messages_per_second: float = Field(default=50.0, gt=0)  # shared by all workers
-    slack_channel_messages_per_second: float = Field(default=1.0, gt=0)
-    # --- end of proactive messages settings ---
     log_level: str = "INFO"
 
     @field_validator("admin_slack_ids", mode="before")
