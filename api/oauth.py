@@ -13,7 +13,12 @@ from typing import Any
 
 import requests
 from oauthlib.oauth2 import OAuth2Error, WebApplicationClient
-from oauthlib.oauth2.rfc6749.errors import ServerError, TemporarilyUnavailableError
+from oauthlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    ServerError,
+    TemporarilyUnavailableError,
+    UnauthorizedClientError,
+)
 from requests_oauthlib import OAuth2Session
 
 from api.oauth_providers import Provider
@@ -23,6 +28,10 @@ Token = dict[str, Any]
 
 class TransientOAuthError(Exception):
     """The provider could not answer now (5xx, 429, timeout, connection): retry later, change nothing."""
+
+
+class AppCredentialsRejected(TransientOAuthError):
+    """The provider refused *our* OAuth app (client id or secret): a configuration fault, not the user's."""
 
 
 class ProviderRefused(Exception):
@@ -112,6 +121,8 @@ def _token_call(session: OAuth2Session, hook_name: str, call: Any) -> Token:
         raise TransientOAuthError(f"token endpoint unreachable: {exc}") from exc
     except (ServerError, TemporarilyUnavailableError) as exc:
         raise TransientOAuthError(f"{exc.error}: {exc.description}") from exc
+    except (InvalidClientError, UnauthorizedClientError) as exc:
+        raise AppCredentialsRejected(f"{exc.error}: {exc.description}") from exc
     except OAuth2Error as exc:
         raw = seen[-1].text if seen and seen[-1].text else f"{exc.error}: {exc.description or ''}"
         raise ProviderRefused(exc.error, exc.description, raw) from exc

@@ -1,7 +1,9 @@
 """The token monitor: refresh OAuth mailboxes' access tokens before they expire, and report what fails.
 
-- A refusal by the provider (invalid_grant, invalid_client…) records a `disconnected` event carrying the
-  provider's own error body, which the knowledge base classifies (AADSTS70008 → token_expired, …).
+- A refusal by the provider (invalid_grant…) records a `disconnected` event carrying the provider's own
+  error body, which the knowledge base classifies (AADSTS70008 → token_expired, …).
+- A refusal of our own app (invalid_client, unauthorized_client: a wrong or expired client secret) is our
+  configuration fault: it is logged at error level and retried with backoff, and nobody is disconnected.
 - Transient failures (5xx, 429, timeouts, connection errors) back off and retry; nobody is disconnected.
 - A Google app in "Testing" gives refresh tokens that die 7 days after consent: one `error` event warns
   ahead of time (history only; the bot can mention it).
@@ -103,6 +105,13 @@ class TokenMonitor:
                 token = oauth.refresh_access_token(
                     provider, refresh_token, self.settings.oauth_timeout_seconds
                 )
+            except oauth.AppCredentialsRejected as exc:
+                logger.error(
+                    "the %s OAuth app's credentials were refused (check its client id and secret): %s",
+                    claim.provider,
+                    exc,
+                )
+                return self._transient(session, claim, str(exc), now)
             except oauth.TransientOAuthError as exc:
                 logger.warning("refresh of mailbox %s failed, will retry: %s", claim.mailbox_id, exc)
                 return self._transient(session, claim, str(exc), now)

@@ -142,6 +142,21 @@ def test_transient_failures_back_off_and_disconnect_nobody(connect, monitor, ins
     assert stored["token"].lock_token is None
 
 
+@pytest.mark.parametrize("error", ["invalid_client", "unauthorized_client"])
+def test_a_refused_client_secret_is_our_fault_and_disconnects_nobody(
+    connect, monitor, inspect_db, google, caplog, error
+):
+    mailbox = connect()
+    google.fail_next_token(401, {"error": error, "error_description": "The OAuth client was not found."})
+
+    monitor.run_once()
+
+    stored = inspect_db(mailbox.id)
+    assert stored["mailbox"].status == "connected" and stored["events"] == []
+    assert stored["token"].refresh_failures == 1 and stored["token"].refresh_token_enc is not None
+    assert any(r.levelname == "ERROR" and "credentials were refused" in r.message for r in caplog.records)
+
+
 def test_after_the_backoff_the_refresh_is_retried_and_succeeds(
     connect, oauth_settings, sessions, inspect_db, google
 ):
