@@ -12,6 +12,7 @@ POST → DM at the stand-in) with default settings.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
 import os
@@ -143,14 +144,15 @@ def main() -> int:
     arrivals: dict[str, list[float]] = defaultdict(list)
     arrivals_lock = threading.Lock()
 
-    def on_call(call) -> None:
-        if call.method == "chat.postMessage":
+    def on_accept(at: float, method: str, body: dict) -> None:  # only messages Slack accepted count
+        if method == "chat.postMessage":
             with arrivals_lock:
-                for mailbox in mailbox_ids(call.body):
-                    arrivals[mailbox].append(time.monotonic())
+                for mailbox in mailbox_ids(body):
+                    arrivals[mailbox].append(at)
 
-    slack.on_call.append(on_call)
+    slack.on_accept.append(on_accept)
     processes: list[subprocess.Popen] = []
+    atexit.register(lambda: [p.kill() for p in processes if p.poll() is None])  # even when a step fails
     with tempfile.TemporaryDirectory() as tmp, fresh_database(args.postgresql) as url:
         upgrade(url)
         read_key, write_key = seed(url, args.owners, args.per_owner, args.probes)

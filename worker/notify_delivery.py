@@ -80,11 +80,16 @@ class DeliveryJob:
         """
         if self.pool is None:
             return sum(self.serve(owner, token) for owner, token in self.outbox.lease_owners(1))
-        if len(self._in_flight) >= self.policy.concurrency:  # full: wait a moment for one to finish
-            futures_wait(self._in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+        # Refill in batches (half the pool at least): each lease scans the due rows once.
+        refill = max(1, self.policy.concurrency // 2)
         self._in_flight = {future for future in self._in_flight if not future.done()}
+        while self._in_flight and self.policy.concurrency - len(self._in_flight) < refill:
+            finished, _ = futures_wait(self._in_flight, timeout=0.25, return_when=FIRST_COMPLETED)
+            if not finished:
+                return 0  # busy sending: let the feed consumer have its turn
+            self._in_flight -= finished
         free = self.policy.concurrency - len(self._in_flight)
-        leased = self.outbox.lease_owners(free) if free > 0 else []
+        leased = self.outbox.lease_owners(free)
         self._in_flight |= {self.pool.submit(self.serve, owner, token) for owner, token in leased}
         return len(leased)
 

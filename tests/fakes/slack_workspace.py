@@ -23,6 +23,7 @@ class SlackWorkspace(FakeSlack):
         super().__init__()
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.accepted: list[tuple[float, str, dict[str, Any]]] = []  # (time, method, body) of writes
+        self.on_accept: list[Any] = []  # hooks called with (time, method, body) of each accepted write
         self.rejected = 0
         self._per_channel = per_channel_per_second
         self._per_second = per_second
@@ -53,8 +54,11 @@ class SlackWorkspace(FakeSlack):
             return self._history(body)
         response = super()._answer(method, body)
         if method in WRITE_METHODS:
+            accepted = (time.monotonic(), method, body)
             with self._limits:
-                self.accepted.append((time.monotonic(), method, body))
+                self.accepted.append(accepted)
+            for hook in self.on_accept:
+                hook(*accepted)
         if method == "chat.postMessage" and response.status_code == 200:
             answer = json.loads(response.get_data())
             message = {"ts": answer["ts"], "text": body.get("text"), "metadata": body.get("metadata")}
