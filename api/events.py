@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from api import store
-from api.auth import authorize, requires
+from api.auth import authorize, ensure_admitted, requires
 from api.openapi import responses, spec
 from api.schemas import (
     MAILBOX_ID_RULE,
@@ -22,6 +22,7 @@ from api.web import get_session, require_json_body
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
 bp.before_request(authorize)
 bp.before_request(require_json_body)
+bp.after_request(ensure_admitted)
 
 
 @bp.post(f"/mailboxes/{MAILBOX_ID_RULE}/events")

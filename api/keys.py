@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from api.models import SCOPES, ApiKey, utcnow
@@ -55,11 +55,24 @@ class Credential(NamedTuple):
     scope: str
 
 
-def authenticate(session: Session, key: str) -> Credential | None:
-    """The id and scope of the active key matching `key`, by an indexed lookup of its hash."""
-    # The lookup is by hash, so timing reveals nothing about the stored keys. Columns, not the ORM
-    # entity: this runs on every request.
-    row = session.execute(
-        select(ApiKey.id, ApiKey.scope).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
+_KEYS = ApiKey.__table__.c
+# A Core statement of table columns (no ORM entity): this runs on every request, and its compiled form
+# is cached by SQLAlchemy (and prepared by psycopg on PostgreSQL).
+_ACTIVE_KEY = select(_KEYS.id, _KEYS.scope).where(
+    _KEYS.key_hash == bindparam("key_hash"), _KEYS.revoked_at.is_(None)
+)
+
+
+def authenticate(db: Session | Connection, key: str) -> Credential | None:
+    """The id and scope of the active key matching `key`, by an indexed lookup of its hash.
+
+    Looked up on every request, never cached: a revoked key is refused from the next request on.
+    """
+    return authenticate_hash(db, hash_key(key))
+
+
+def authenticate_hash(db: Session | Connection, key_hash: str) -> Credential | None:
+    """The id and scope of the active key with this hash (see `authenticate`)."""
+    # The lookup is by hash, so timing reveals nothing about the stored keys.
+    row = db.execute(_ACTIVE_KEY, {"key_hash": key_hash}).first()
     return Credential(row.id, row.scope) if row else None

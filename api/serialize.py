@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from api.models import Event, Mailbox
 from api.schemas import EventOut, FeedEvent, LastFailure, MailboxOut
 from knowledge import get_reason
@@ -15,8 +19,8 @@ def reason_title(code: str) -> str:
         return get_reason("unknown").title
 
 
-def mailbox_out(mailbox: Mailbox) -> MailboxOut:
-    """The mailbox JSON, with last_failure (and its title) when it ever failed."""
+def mailbox_out(mailbox: Mailbox | Row[Any]) -> MailboxOut:
+    """The mailbox JSON (of a Mailbox or a row of its table), with last_failure when it ever failed."""
     last_failure = None
     if mailbox.last_failure_reason is not None and mailbox.last_failure_at is not None:
         last_failure = LastFailure(

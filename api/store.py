@@ -6,14 +6,16 @@ import base64
 import binascii
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
 
-from api.db import begin_write, lock_event_order
-from api.models import MAX_ID, Event, Mailbox, utcnow
+from api.db import EVENT_ORDER_LOCK_KEY, begin_write, lock_event_order, settled_event_id
+from api.keys import Credential, authenticate_hash
+from api.models import MAX_ID, ApiKey, Event, Mailbox, UtcDateTime, utcnow
 from knowledge import classify
 
 
@@ -59,18 +61,45 @@ def get_mailbox(session: Session, mailbox_id: int) -> Mailbox:
     return mailbox
 
 
+# Core statements of table columns, not ORM entities, on the hot read paths: their compiled forms are
+# cached (and prepared by psycopg on PostgreSQL), and rows need no identity map. The rows have the
+# Mailbox attributes that api.serialize.mailbox_out reads.
+_MAILBOXES = Mailbox.__table__
+_KEYS = ApiKey.__table__
+# The mailbox and the request's API key in one query (api.auth.requires(key_read_by_view=True)): no row
+# if the key is unknown or revoked; a row without a mailbox if there is no such mailbox.
+_MAILBOX_WITH_KEY = (
+    select(_KEYS.c.id.label("key_id"), _KEYS.c.scope.label("key_scope"), *_MAILBOXES.c)
+    .select_from(_KEYS.outerjoin(_MAILBOXES, _MAILBOXES.c.id == bindparam("mailbox_id")))
+    .where(_KEYS.c.key_hash == bindparam("key_hash"), _KEYS.c.revoked_at.is_(None))
+)
+
+
+def read_mailbox_with_key(
+    db: Session | Connection, key_hash: str, mailbox_id: int
+) -> tuple[Credential | None, Row[Any] | None]:
+    """The active API key with this hash (None if unknown or revoked) and the mailbox row (None if there
+    is no such mailbox), in one indexed query. The caller checks the key before using the mailbox."""
+    if mailbox_id > MAX_ID:
+        return authenticate_hash(db, key_hash), None
+    row = db.execute(_MAILBOX_WITH_KEY, {"key_hash": key_hash, "mailbox_id": mailbox_id}).first()
+    if row is None:
+        return None, None
+    return Credential(row.key_id, row.key_scope), row if row.id is not None else None
+
+
 def list_mailboxes(
-    session: Session, owner_email: str | None, status: str | None, limit: int, cursor: str | None
-) -> tuple[list[Mailbox], str | None]:
-    """A page of mailboxes in id order, filtered; returns the items and the next cursor (None at the end)."""
-    query: Select[tuple[Mailbox]] = select(Mailbox).order_by(Mailbox.id).limit(limit + 1)
+    db: Session | Connection, owner_email: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Row[Any]], str | None]:
+    """A page of mailbox rows in id order, filtered; returns them and the next cursor (None at the end)."""
+    query = select(_MAILBOXES).order_by(_MAILBOXES.c.id).limit(limit + 1)
     if owner_email is not None:
-        query = query.where(Mailbox.owner_email == owner_email)
+        query = query.where(_MAILBOXES.c.owner_email == owner_email)
     if status is not None:
-        query = query.where(Mailbox.status == status)
+        query = query.where(_MAILBOXES.c.status == status)
     if cursor is not None:
-        query = query.where(Mailbox.id > decode_cursor(cursor))
-    mailboxes = list(session.execute(query).scalars())
+        query = query.where(_MAILBOXES.c.id > decode_cursor(cursor))
+    mailboxes = list(db.execute(query))
     if len(mailboxes) <= limit:
         return mailboxes, None
     return mailboxes[:limit], encode_cursor(mailboxes[limit - 1].id)
@@ -112,16 +141,14 @@ def record_event(
 ) -> tuple[Event, bool]:
     """Append an event and update the mailbox in the same transaction; False if the key was seen before.
 
-    The caller commits. Until then event writers are serialised, so event ids commit in id order.
+    The caller commits. Until then the transaction holds the mailbox's row lock (the writers of one
+    mailbox take turns, so its status follows their id order) and is an event writer for the feed
+    (api.db.lock_event_order, taken before the id is allocated).
     """
     reason, confidence = classify_event(event_type, error)  # before any lock: pure CPU work
-    begin_write(session)
-    # The mailbox's row lock serialises the writers of one mailbox (its status, its idempotency keys).
-    mailbox = None
-    if mailbox_id <= MAX_ID:
-        mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
-    if mailbox is None:
+    if mailbox_id > MAX_ID:
         raise NotFound(f"no mailbox with id {mailbox_id}")
+    begin_write(session)
     now = utcnow()
     values = {
         "mailbox_id": mailbox_id,
@@ -133,23 +160,95 @@ def record_event(
         "recorded_at": now,
         "idempotency_key": idempotency_key,
     }
-    # From the id's allocation (the INSERT) to the caller's commit, event writers take turns.
+    if session.get_bind().dialect.name == "postgresql":
+        return _record_event_postgresql(session, values)
+    # SQLite: BEGIN IMMEDIATE (begin_write) already makes this the only writer until commit.
+    mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
+    if mailbox is None:
+        raise NotFound(f"no mailbox with id {mailbox_id}")
     lock_event_order(session)
-    statement = _dialect_insert(session)(Event).values(values).returning(Event.id)
+    statement = sqlite.insert(Event).values(values).returning(Event.id)
     if idempotency_key is not None:
         statement = statement.on_conflict_do_nothing(index_elements=["mailbox_id", "idempotency_key"])
     event_id = session.execute(statement).scalar()
     if event_id is None:  # the key was used before: nothing new is recorded
         session.rollback()
-        earlier = select(Event).where(
-            Event.mailbox_id == mailbox_id, Event.idempotency_key == idempotency_key
-        )
-        return session.execute(earlier).scalar_one(), False
+        return _earlier_event(session, mailbox_id, idempotency_key), False
     event = Event(id=event_id, **values)
     if apply_event(mailbox, event):
         mailbox.updated_at = now
         session.flush()
     return event, True
+
+
+# One statement, one round trip, in the caller's transaction:
+# 1. `event_lock`: the event lock in SHARED mode (api.db.lock_event_order), so a feed reader's
+#    settled_event_id waits for this transaction to end. It comes first: `target` joins it, and a row is
+#    locked (FOR UPDATE, on top of the join) only once the join has produced it; so a writer never waits
+#    for the event lock while holding a mailbox row lock (no lock cycle with a waiting feed reader).
+# 2. `target`: the mailbox's row lock; the writers of one mailbox take turns from here to commit.
+# 3. `inserted`: the event; its id (the column default) is drawn for a row that `target` has produced,
+#    so after both locks: the feed reader sees every id settled, and a mailbox's events are numbered in
+#    the order its status changes. ON CONFLICT: a key seen before inserts nothing.
+# 4. `updated`: the mailbox, the way apply_event does it. An UPDATE of a row this transaction has just
+#    locked applies to the row's latest committed version (READ COMMITTED), so the CASEs read the
+#    current status.
+_RECORD_EVENT_SQL = f"""
+WITH event_lock AS (
+    SELECT pg_advisory_xact_lock_shared({EVENT_ORDER_LOCK_KEY})
+), target AS (
+    SELECT mailboxes.id FROM mailboxes, event_lock WHERE mailboxes.id = :mailbox_id FOR UPDATE OF mailboxes
+), inserted AS (
+    INSERT INTO events
+        (mailbox_id, type, error, reason, confidence, occurred_at, recorded_at, idempotency_key)
+    SELECT id, :type, :error, :reason, :confidence, :occurred_at, :recorded_at, :idempotency_key FROM target
+    ON CONFLICT (mailbox_id, idempotency_key) DO NOTHING
+    RETURNING id
+), updated AS (
+    UPDATE mailboxes SET
+        status = CASE WHEN :type = 'disconnected' THEN 'disconnected' ELSE 'connected' END,
+        disconnected_at = CASE
+            WHEN :type = 'reconnected' THEN NULL
+            WHEN mailboxes.status = 'disconnected' THEN mailboxes.disconnected_at
+            ELSE :occurred_at END,
+        last_failure_reason = CASE WHEN :type = 'disconnected' THEN :reason ELSE last_failure_reason END,
+        last_failure_error = CASE WHEN :type = 'disconnected' THEN :error ELSE last_failure_error END,
+        last_failure_at = CASE WHEN :type = 'disconnected' THEN :occurred_at ELSE last_failure_at END,
+        last_failure_confidence = CASE
+            WHEN :type = 'disconnected' THEN :confidence ELSE last_failure_confidence END,
+        updated_at = :recorded_at
+    FROM inserted
+    WHERE mailboxes.id = :mailbox_id AND :type <> 'error'
+)
+SELECT (SELECT count(*) FROM target) AS found, (SELECT id FROM inserted) AS id
+"""
+_RECORD_EVENT = text(_RECORD_EVENT_SQL).bindparams(
+    bindparam("mailbox_id", type_=BigInteger()),
+    bindparam("type", type_=String()),
+    bindparam("error", type_=Text()),
+    bindparam("reason", type_=String()),
+    bindparam("confidence", type_=Float()),
+    bindparam("occurred_at", type_=UtcDateTime()),
+    bindparam("recorded_at", type_=UtcDateTime()),
+    bindparam("idempotency_key", type_=String()),
+)
+
+
+def _record_event_postgresql(session: Session, values: dict[str, Any]) -> tuple[Event, bool]:
+    """record_event's write on PostgreSQL: one statement (event lock, row lock, insert, update)."""
+    found, event_id = session.execute(_RECORD_EVENT, values).one()
+    if not found:
+        raise NotFound(f"no mailbox with id {values['mailbox_id']}")
+    if event_id is None:  # the key was used before: nothing new is recorded
+        # A new statement sees the first event even if its writer committed while this one waited.
+        return _earlier_event(session, values["mailbox_id"], values["idempotency_key"]), False
+    return Event(id=event_id, **values), True
+
+
+def _earlier_event(session: Session, mailbox_id: int, idempotency_key: str | None) -> Event:
+    """The event recorded before with this idempotency key."""
+    earlier = select(Event).where(Event.mailbox_id == mailbox_id, Event.idempotency_key == idempotency_key)
+    return session.execute(earlier).scalar_one()
 
 
 def _dialect_insert(session: Session) -> Callable[..., Insert]:
@@ -186,10 +285,18 @@ def mailbox_history(session: Session, mailbox_id: int, before: int | None, limit
 
 
 def event_feed(session: Session, after: int, limit: int) -> tuple[list[Event], dict[int, Mailbox]]:
-    """Events with ids above `after` in id order, and their mailboxes by id."""
-    events = list(
-        session.execute(select(Event).where(Event.id > after).order_by(Event.id).limit(limit)).scalars()
-    )
+    """Events with ids above `after` in id order, and their mailboxes by id; never skips an event.
+
+    Only settled ids are returned (api.db.settled_event_id): an id that a writer still holds, and every
+    id above it, waits for a later page, so a consumer that resumes after the last id it saw misses none.
+    """
+    query = select(Event).where(Event.id > after).order_by(Event.id).limit(limit)
+    high = settled_event_id(session, Event.__table__)
+    if high is not None:
+        if high <= after:
+            return [], {}
+        query = query.where(Event.id <= high)
+    events = list(session.execute(query).scalars())
     mailboxes = _mailboxes_by_id(session, {event.mailbox_id for event in events})
     return events, mailboxes
 

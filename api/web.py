@@ -1,9 +1,9 @@
-"""Flask glue: one database session per request, and strict JSON request bodies."""
+"""Flask glue: one database connection or session per request, and strict JSON request bodies."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from api.db import autocommit_reads, make_session_factory
@@ -11,20 +11,38 @@ from api.db import autocommit_reads, make_session_factory
 
 def init_database(app: Flask, engine: Engine) -> None:
     """Give `app` a session factory over `engine`; each request's session is closed at teardown."""
-    sessions = make_session_factory(autocommit_reads(engine))
-    app.extensions["database"] = {"engine": engine, "sessions": sessions}
+    reads = autocommit_reads(engine)
+    sessions = make_session_factory(reads)
+    app.extensions["database"] = {"engine": engine, "reads": reads, "sessions": sessions}
     app.teardown_appcontext(_close_session)
 
 
+def get_connection() -> Connection:
+    """The current request's connection for Core reads: the session's when the request has one, else a
+    plain connection (no ORM Session on hot read paths: the API-key lookup, reading a mailbox)."""
+    session = g.get("db_session")
+    if session is not None:
+        return session.connection()
+    if "db_connection" not in g:
+        g.db_connection = current_app.extensions["database"]["reads"].connect()
+    return g.db_connection
+
+
 def get_session() -> Session:
-    """The current request's session (created on first use)."""
+    """The current request's session (created on first use; it replaces the plain read connection)."""
     if "db_session" not in g:
+        connection = g.pop("db_connection", None)
+        if connection is not None:  # its reads are done: one pooled connection per request at a time
+            connection.close()
         g.db_session = current_app.extensions["database"]["sessions"]()
     return g.db_session
 
 
 def _close_session(_exc: BaseException | None) -> None:
     """Roll back whatever the request left open and return the connection to the pool."""
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()
     session = g.pop("db_session", None)
     if session is not None:
         session.close()

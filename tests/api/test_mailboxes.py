@@ -7,7 +7,11 @@ from contextlib import contextmanager
 from threading import Barrier
 
 import requests
+from flask import Blueprint
 from sqlalchemy import event, text
+
+from api.db import session_scope
+from api.keys import revoke_key
 
 MAILBOX_FIELDS = {"id", "email", "provider", "owner_email", "status", "disconnected_at", "last_failure"}
 
@@ -210,7 +214,7 @@ def _uses_only_indexes(engine, sql, params):
         return not any("Seq Scan" in row[0] for row in plan)
 
 
-def test_reading_a_mailbox_costs_two_indexed_queries(app, client, auth, new_mailbox):
+def test_reading_a_mailbox_costs_one_indexed_query(app, client, auth, new_mailbox):
     mailbox = new_mailbox()
     engine = app.extensions["database"]["engine"]
 
@@ -218,8 +222,43 @@ def test_reading_a_mailbox_costs_two_indexed_queries(app, client, auth, new_mail
         response = client.get(f"/api/v1/mailboxes/{mailbox['id']}", headers=auth("read"))
 
     assert response.status_code == 200
-    assert len(statements) == 2  # the API key, the mailbox
+    assert len(statements) == 1  # the API key and the mailbox, together
     assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
+
+
+def bearer(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def test_reading_a_mailbox_checks_the_key_before_telling_anything(app, client, api_keys, new_mailbox):
+    mailbox = new_mailbox()
+    with session_scope(app.extensions["database"]["sessions"]) as session:
+        revoke_key(session, 1)  # the read key, created first
+
+    for mailbox_id in (mailbox["id"], mailbox["id"] + 1, 2**64):
+        for key in (api_keys["read"], "mba_not-a-key"):
+            response = client.get(f"/api/v1/mailboxes/{mailbox_id}", headers=bearer(key))
+            assert response.status_code == 401, (mailbox_id, key)
+            assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    found = client.get(f"/api/v1/mailboxes/{mailbox['id']}", headers=bearer(api_keys["write"]))
+    missing = client.get(f"/api/v1/mailboxes/{mailbox['id'] + 1}", headers=bearer(api_keys["admin"]))
+    assert (found.status_code, missing.status_code) == (200, 404)
+
+
+def test_a_view_that_reads_the_key_itself_but_never_checks_it_fails_closed(app, client, auth):
+    from api.auth import authorize, ensure_admitted, requires
+
+    bp = Blueprint("forgetful", __name__, url_prefix="/forgetful")
+    bp.before_request(authorize)
+    bp.after_request(ensure_admitted)
+    bp.get("")(requires("read", key_read_by_view=True)(lambda: {"secret": True}))
+    app.register_blueprint(bp)
+    app.config.update(PROPAGATE_EXCEPTIONS=False)  # as in production: the error becomes a 500 problem
+
+    response = app.test_client().get("/forgetful", headers=auth("read"))
+
+    assert response.status_code == 500
+    assert b"secret" not in response.data
 
 
 def test_owner_lookup_costs_two_indexed_queries(app, client, auth, new_mailbox):
