@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -44,6 +45,23 @@ def _begin_sqlite_transaction(connection: Any) -> None:
     """Emit BEGIN, or BEGIN IMMEDIATE when the connection was opened for writing."""
     mode = "IMMEDIATE" if connection.get_execution_options().get("sqlite_write") else "DEFERRED"
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+_SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_SQLITE_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
+    """A lock shared by this process's writers of one SQLite database; a no-op on other databases.
+
+    SQLite has one writer at a time, and a writer that finds the database busy sleeps in its busy
+    handler in steps of up to 100 ms. Queueing a process's own writers on a lock instead keeps short
+    writes (deduplication keys, transcript turns) from waiting on those sleeps.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _SQLITE_WRITE_LOCKS_GUARD:
+        return _SQLITE_WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -103,7 +103,11 @@ def main() -> int:
     parser.add_argument(
         "--think-ms", type=float, default=0, help="pause between a reply and the next message"
     )
-    parser.add_argument("--gunicorn", action="store_true", help="serve the bot with gunicorn (gthread)")
+    parser.add_argument(
+        "--dev-server",
+        action="store_true",
+        help="serve the bot with `bot --http` (werkzeug) instead of gunicorn as in the Procfile",
+    )
     args = parser.parse_args()
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -137,7 +141,7 @@ def main() -> int:
             "--threads",
             "16",
         ]
-        if args.gunicorn:
+        if not args.dev_server:
             bot = [
                 *gunicorn,
                 "bot.http:create_app()",
@@ -156,7 +160,7 @@ def main() -> int:
             wait_healthy(api_port)
             seed(f"http://127.0.0.1:{api_port}", write_key)
             wait_healthy(bot_port)
-            server = ("gunicorn" if args.gunicorn else "werkzeug") + (
+            server = ("werkzeug" if args.dev_server else "gunicorn") + (
                 ", PostgreSQL" if args.postgresql else ", SQLite"
             )
             code = run(fake, users, bot_port, processes[1].pid, args.messages, server, args.think_ms / 1000)

@@ -54,8 +54,6 @@ def create_bolt_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
         ),
     )
-    if dedupe is not None:
-        app.use(dedupe)
     source = source or StatusClient(settings.status_api_url, _secret(settings.status_api_key))
     # Escalations and the conversation turns they copy live in the database (default: DATABASE_URL).
     engine = engine or make_engine(settings.database_url)
@@ -66,6 +64,7 @@ def create_bolt_app(
         identity=identity or Identity(),
         conversations=conversations,
         escalations=EscalationDesk(engine, source, conversations),
+        dedupe=dedupe,
     )
 
     def provide_services(context: BoltContext, next: Any) -> None:

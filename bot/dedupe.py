@@ -1,18 +1,19 @@
-"""Slack event retries never produce a second reply: each event_id is recorded once in the database."""
+"""Slack event retries never produce a second reply: each event_id is recorded once in the database.
+
+The check runs in the listener's thread, after Bolt has acknowledged the event, so the database write
+is never on the 3-second acknowledgement path; the unique key makes it hold across processes.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from slack_bolt import BoltResponse
 from sqlalchemy.dialects import postgresql, sqlite
 
+from api.db import write_lock
 from api.models import SlackEventSeen
 from mailbox_assistant.settings import ConfigError
 
@@ -23,29 +24,25 @@ slack_events_seen = SlackEventSeen.__table__
 
 
 class EventDedupe:
-    """A Bolt middleware: the first delivery of an event goes on, any repeat is answered 200 and dropped."""
+    """Remembers which Slack events were already handled, in the database shared by all bot processes."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine.execution_options(sqlite_write=True)  # BEGIN IMMEDIATE on SQLite
-        is_sqlite = engine.dialect.name == "sqlite"
-        # SQLite has one writer: queue this process's inserts here rather than in SQLite's busy handler,
-        # which sleeps in steps of up to 100 ms. PostgreSQL takes concurrent inserts as they come.
-        self._write_lock = threading.Lock() if is_sqlite else contextlib.nullcontext()
-        dialect = sqlite if is_sqlite else postgresql
+        self._write_lock = write_lock(engine)
+        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
         self._insert = (
             dialect.insert(slack_events_seen)
             .on_conflict_do_nothing(index_elements=["event_id"])
             .returning(slack_events_seen.c.event_id)
         )
 
-    def __call__(self, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        """Bolt middleware entry point."""
+    def first_delivery_of(self, body: dict[str, Any]) -> bool:
+        """True for the first delivery of an Events API body (and for bodies without an event id)."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.first_delivery(event_id):
-            logger.info("dropping repeated delivery of Slack event %s", event_id)
-            return BoltResponse(status=200, body="")
-        next()
-        return None
+        if not event_id or self.first_delivery(event_id):
+            return True
+        logger.info("dropping repeated delivery of Slack event %s", event_id)
+        return False
 
     def first_delivery(self, event_id: str) -> bool:
         """Record `event_id`; True when no process had recorded it before."""
@@ -58,7 +55,7 @@ class EventDedupe:
     def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         """Forget events older than `older_than` (Slack stops retrying after minutes)."""
         cutoff = datetime.now(UTC) - older_than
-        with self.engine.begin() as connection:
+        with self._write_lock, self.engine.begin() as connection:
             result = connection.execute(
                 sa.delete(slack_events_seen).where(slack_events_seen.c.received_at < cutoff)
             )

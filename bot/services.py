@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot import assistant, conversation, replies
 from bot.blocks import build_home_view
 from bot.conversation import Asker, Question, Reply
+from bot.dedupe import EventDedupe
 from bot.escalation import EscalationDesk, answer_contact_support
 from bot.identity import Identity
 from bot.links import reconnect_url
@@ -28,6 +29,11 @@ class Services:
     identity: Identity = field(default_factory=Identity)
     conversations: ConversationLog | None = None
     escalations: EscalationDesk | None = None
+    dedupe: EventDedupe | None = None
+
+    def first_delivery(self, body: dict[str, Any]) -> bool:
+        """False for a retried delivery of an event some bot process already handled (then do nothing)."""
+        return self.dedupe is None or self.dedupe.first_delivery_of(body)
 
     def reconnect_url(self, mailbox: Mailbox) -> str:
         """The reconnect link for `mailbox`."""
@@ -48,12 +54,13 @@ class Services:
         if asker is None:
             return None
         question = question or conversation.read_question(text)
-        self.record_turn(user_id, "user", text)
         if self.wants_support(question):
+            self.record_turns(user_id, [("user", text)])  # the case being opened copies the transcript
             reply = answer_contact_support(client, self, user_id, asker)
-        else:
-            reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
-        self.record_turn(user_id, "bot", render_blocks(reply.blocks, reply.text))
+            self.record_turns(user_id, [("bot", render_blocks(reply.blocks, reply.text))])
+            return reply
+        reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        self.record_turns(user_id, [("user", text), ("bot", render_blocks(reply.blocks, reply.text))])
         return reply
 
     def wants_support(self, question: Question) -> bool:
@@ -65,10 +72,10 @@ class Services:
             and not question.general
         )
 
-    def record_turn(self, user_id: str, role: str, text: str) -> None:
-        """Keep a turn of the conversation for a later escalation (no-op without a database)."""
+    def record_turns(self, user_id: str, turns: list[tuple[str, str]]) -> None:
+        """Keep turns (role, text) of the conversation for a later escalation (no-op without a database)."""
         if self.conversations is not None:
-            self.conversations.record(user_id, role, text)
+            self.conversations.record_many(user_id, turns)
 
     def home_view(self, client: WebClient, user_id: str) -> dict[str, Any]:
         """The App Home view of `user_id`."""

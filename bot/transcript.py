@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.db import write_lock
 from api.models import ConversationTurn, utcnow
 from mailbox_assistant.redact import redact
 
@@ -29,31 +30,43 @@ class ConversationLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
         self._write_engine = engine.execution_options(sqlite_write=True)
+        self._write_lock = write_lock(engine)
         self.clock = clock
 
     def record(self, slack_user_id: str, role: str, text: str, channel: str | None = None) -> None:
-        """Append one turn (secrets redacted, trimmed) and forget the person's older turns; a database
-        failure is logged and swallowed, because the answer matters more than its transcript."""
-        text = _trim(redact(" ".join((text or "").split())) or "", MAX_TURN_CHARS)
-        if not text:
+        """Append one turn; see `record_many`."""
+        self.record_many(slack_user_id, [(role, text)], channel)
+
+    def record_many(
+        self, slack_user_id: str, new_turns: list[tuple[str, str]], channel: str | None = None
+    ) -> None:
+        """Append turns (role, text; secrets redacted, trimmed) in one write and forget the person's older
+        turns; a database failure is logged and swallowed: the answer matters more than its transcript."""
+        rows = [
+            {
+                "slack_user_id": slack_user_id,
+                "channel": channel,
+                "role": role,
+                "text": text,
+                "created_at": now,
+            }
+            for role, text, now in (
+                (role, _trim(redact(" ".join((text or "").split())) or "", MAX_TURN_CHARS), self.clock())
+                for role, text in new_turns
+            )
+            if text
+        ]
+        if not rows:
             return
+        kept = (
+            select(turns.c.id)
+            .where(turns.c.slack_user_id == slack_user_id)
+            .order_by(turns.c.id.desc())
+            .limit(MAX_TURNS)
+        )
         try:
-            with self._write_engine.begin() as connection:
-                connection.execute(
-                    insert(turns).values(
-                        slack_user_id=slack_user_id,
-                        channel=channel,
-                        role=role,
-                        text=text,
-                        created_at=self.clock(),
-                    )
-                )
-                kept = (
-                    select(turns.c.id)
-                    .where(turns.c.slack_user_id == slack_user_id)
-                    .order_by(turns.c.id.desc())
-                    .limit(MAX_TURNS)
-                )
+            with self._write_lock, self._write_engine.begin() as connection:
+                connection.execute(insert(turns), rows)
                 connection.execute(
                     delete(turns).where(turns.c.slack_user_id == slack_user_id, turns.c.id.not_in(kept))
                 )

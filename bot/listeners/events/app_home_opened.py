@@ -8,9 +8,11 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 
-def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Publish the Home tab of the user who opened it."""
-    if event.get("tab", "home") != "home":
+def app_home_opened(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Publish the Home tab of the user who opened it (once per event, retries ignored)."""
+    if event.get("tab", "home") != "home" or not context["services"].first_delivery(body):
         return
     view = context["services"].home_view(client, event["user"])
     client.views_publish(user_id=event["user"], view=view)

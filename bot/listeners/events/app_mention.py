@@ -8,11 +8,13 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 
-def app_mention(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Reply in the mention's thread; mailbox details go to the asker as an ephemeral message."""
     if event.get("bot_id") or event.get("channel_type") == "im" or event.get("channel", "").startswith("D"):
         return  # other bots are ignored; direct messages are answered by the message listener
     services = context["services"]
+    if not services.first_delivery(body):
+        return
     user_id = event["user"]
     reply = services.answer(client, user_id, event.get("text", ""))
     if reply is None:

@@ -8,13 +8,16 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 
-def direct_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Reply to a person's direct message; edits, joins and bots' messages are ignored."""
+def direct_message(
+    event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Reply to a person's direct message; edits, joins, bots' messages and retries are ignored."""
     if (
         event.get("channel_type") != "im"
         or event.get("subtype")
         or event.get("bot_id")
         or not event.get("user")
+        or not context["services"].first_delivery(body)
     ):
         return
     reply = context["services"].answer(client, event["user"], event.get("text", ""))
