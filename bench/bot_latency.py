@@ -1,6 +1,6 @@
 """Bot latency: signed event POST → reply at the Slack stand-in, with 20 concurrent conversations.
 
-Runs the bot as its own process (`mailbox-assistant bot --http`, or gunicorn with `--gunicorn`) against
+Runs the bot as its own processes (gunicorn, as in the Procfile; `--dev-server` for `bot --http`) against
 the real status API (gunicorn, over seeded SQLite) and a loopback Slack Web API stand-in in this process.
 Bars: reply p50 ≤ 150 ms and p99 ≤ 500 ms; HTTP ack p99 ≤ 100 ms; bot RSS < 200 MB throughout.
 """
