@@ -4,7 +4,6 @@ API keys, and a live API server on a loopback port."""
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -14,13 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
-from werkzeug.serving import make_server
 
 from api import create_app
 from api.db import make_engine, make_session_factory, session_scope
 from api.keys import create_key
 from mailbox_assistant.settings import Settings, load_settings
 from migrations import upgrade
+from tests.fakes.loopback import LoopbackServer
 
 DATABASE_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -149,9 +148,6 @@ def api_keys(app: Flask) -> dict[str, str]:
 @pytest.fixture
 def live_api(app: Flask) -> Iterator[str]:
     """The app served over HTTP on a loopback port chosen by the OS; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-api", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    server = LoopbackServer(app, name="live-api").start()
+    yield server.url
+    server.stop()

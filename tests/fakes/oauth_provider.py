@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.loopback import LoopbackServer
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
@@ -98,30 +99,23 @@ class FakeOAuthProvider:
         self._failures: deque[tuple[int, Any]] = deque()
         self._delays: deque[float] = deque()
         self._lock = threading.Lock()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name=f"fake-{self.flavor}",
-            daemon=True,
-        )
+        self._server = LoopbackServer(self._wsgi, name=f"fake-{self.flavor}")
 
     # -- lifecycle, URLs, scripting -----------------------------------------------------------------------
 
     def start(self) -> FakeOAuthProvider:
         """Serve in a background thread."""
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+        self._server.stop()
 
     @property
     def base_url(self) -> str:
         """http://127.0.0.1:<port>"""
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return self._server.url
 
     @property
     def rotates_refresh_tokens(self) -> bool:

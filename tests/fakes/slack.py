@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.loopback import LoopbackServer
 
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -38,31 +39,27 @@ class FakeSlack:
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._changed = threading.Condition()
         self._counter = 0
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-slack", daemon=True
-        )
+        self._server = LoopbackServer(self._wsgi, name="fake-slack")
 
     # -- lifecycle and wiring ---------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
         """Serve in a background thread."""
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._thread.join(timeout=10)
+        self._server.stop()
 
     @property
     def base_url(self) -> str:
         """The Web API base URL for `WebClient(base_url=...)`."""
-        return f"http://127.0.0.1:{self._server.server_port}/api/"
+        return f"{self._server.url}/api/"
 
     def response_url(self, name: str = "r") -> str:
         """A response_url that lands here (recorded as method `response_url`)."""
-        return f"http://127.0.0.1:{self._server.server_port}/response/{name}"
+        return f"{self._server.url}/response/{name}"
 
     def add_user(self, user_id: str, email: str | None, *, is_bot: bool = False, name: str = "") -> None:
         """Make `users.info` know a user."""

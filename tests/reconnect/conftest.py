@@ -3,7 +3,6 @@ seeded mailboxes, and the API served over real HTTP for the browser."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,7 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from api import create_app, store
 from api.crypto import new_key
@@ -19,6 +17,7 @@ from api.models import Event, Mailbox, OAuthToken
 from api.serialize import mailbox_out
 from bot.mailbox import Mailbox as BotMailbox
 from mailbox_assistant.settings import Settings, load_settings
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.oauth_provider import CLIENT_ID, CLIENT_SECRET, FakeOAuthProvider
 
 REVOKED = '{"error":"invalid_grant","error_description":"Token has been expired or revoked."}'
@@ -139,15 +138,10 @@ def bot_view(mailbox: Mailbox) -> BotMailbox:
 def live_reconnect(make_settings: Callable[..., Settings]) -> Iterator[tuple[str, Flask]]:
     """The API served on a loopback port, with PUBLIC_URL set to that address; yields (url, app)."""
     holder: dict[str, Flask] = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
-    url = f"http://127.0.0.1:{server.server_port}"
-    app = create_app(make_settings(public_url=url))
+    server = LoopbackServer(lambda env, start: holder["app"](env, start), name="live-reconnect")
+    app = create_app(make_settings(public_url=server.url))
     holder["app"] = app
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="live-reconnect", daemon=True
-    )
-    thread.start()
-    yield url, app
-    server.shutdown()
-    thread.join(timeout=10)
+    server.start()
+    yield server.url, app
+    server.stop()
     app.extensions["database"]["engine"].dispose()
