@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, Response, g
 
 from api import store
 from api.auth import admit, authorize, ensure_admitted, requires
-from api.openapi import responses, spec
+from api.openapi import documented, responses, spec
 from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
 from api.serialize import mailbox_out
-from api.web import get_connection, get_session, require_json_body
+from api.web import get_connection, get_engine, get_session, json_response, require_json_body
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
 bp.before_request(authorize)
@@ -40,13 +40,13 @@ def list_mailboxes(query: MailboxQuery) -> MailboxPage:
 
 
 @bp.get(f"/{MAILBOX_ID_RULE}")
-# No query or body to validate, and the response is built as a MailboxOut: spectree only documents it.
-@spec.validate(resp=responses(HTTP_200=MailboxOut), tags=["mailboxes"], skip_validation=True)
+# Nothing to validate, and the response is built as a MailboxOut: spectree only documents it.
+@documented(responses(HTTP_200=MailboxOut), tags=["mailboxes"])
 @requires("read", key_read_by_view=True)
-def get_mailbox(mailbox_id: int) -> MailboxOut:
+def get_mailbox(mailbox_id: int) -> Response:
     """A mailbox and its current status (the API key is read in the same query)."""
-    api_key, mailbox = store.read_mailbox_with_key(get_connection(), g.api_key_hash, mailbox_id)
+    api_key, mailbox = store.read_mailbox_with_key(get_engine(), g.api_key_hash, mailbox_id)
     admit(api_key)  # 401/403 before anything about the mailbox, even its existence, is told
     if mailbox is None:
         raise store.NotFound(f"no mailbox with id {mailbox_id}")
-    return mailbox_out(mailbox)
+    return json_response(mailbox_out(mailbox))

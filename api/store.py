@@ -8,13 +8,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, select, text
+from sqlalchemy import BigInteger, Connection, Engine, Float, Row, String, Text, bindparam, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
 
 from api.db import EVENT_ORDER_LOCK_KEY, begin_write, lock_event_order, settled_event_id
-from api.keys import Credential, authenticate_hash
+from api.direct_select import DirectSelect
+from api.keys import Credential
 from api.models import MAX_ID, ApiKey, Event, Mailbox, UtcDateTime, utcnow
 from knowledge import classify
 
@@ -67,22 +68,22 @@ def get_mailbox(session: Session, mailbox_id: int) -> Mailbox:
 _MAILBOXES = Mailbox.__table__
 _KEYS = ApiKey.__table__
 # The mailbox and the request's API key in one query (api.auth.requires(key_read_by_view=True)): no row
-# if the key is unknown or revoked; a row without a mailbox if there is no such mailbox.
-_MAILBOX_WITH_KEY = (
+# if the key is unknown or revoked; a row without a mailbox if there is no such mailbox. The hottest
+# read of the API, so it runs on the DBAPI connection (api.direct_select).
+_MAILBOX_WITH_KEY = DirectSelect(
     select(_KEYS.c.id.label("key_id"), _KEYS.c.scope.label("key_scope"), *_MAILBOXES.c)
     .select_from(_KEYS.outerjoin(_MAILBOXES, _MAILBOXES.c.id == bindparam("mailbox_id")))
     .where(_KEYS.c.key_hash == bindparam("key_hash"), _KEYS.c.revoked_at.is_(None))
 )
 
 
-def read_mailbox_with_key(
-    db: Session | Connection, key_hash: str, mailbox_id: int
-) -> tuple[Credential | None, Row[Any] | None]:
+def read_mailbox_with_key(engine: Engine, key_hash: str, mailbox_id: int) -> tuple[Credential | None, Any]:
     """The active API key with this hash (None if unknown or revoked) and the mailbox row (None if there
     is no such mailbox), in one indexed query. The caller checks the key before using the mailbox."""
-    if mailbox_id > MAX_ID:
-        return authenticate_hash(db, key_hash), None
-    row = db.execute(_MAILBOX_WITH_KEY, {"key_hash": key_hash, "mailbox_id": mailbox_id}).first()
+    # An id beyond the column's range matches no mailbox: NULL compares equal to nothing.
+    row = _MAILBOX_WITH_KEY.first(
+        engine, key_hash=key_hash, mailbox_id=mailbox_id if mailbox_id <= MAX_ID else None
+    )
     if row is None:
         return None, None
     return Credential(row.key_id, row.key_scope), row if row.id is not None else None

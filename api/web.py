@@ -1,8 +1,9 @@
-"""Flask glue: one database connection or session per request, and strict JSON request bodies."""
+"""Flask glue: one database connection or session per request, strict JSON request bodies, JSON responses."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
+from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,12 @@ def init_database(app: Flask, engine: Engine) -> None:
     sessions = make_session_factory(reads)
     app.extensions["database"] = {"engine": engine, "reads": reads, "sessions": sessions}
     app.teardown_appcontext(_close_session)
+
+
+def get_engine() -> Engine:
+    """The app's engine, for reads that take a pooled connection only for their statement
+    (api.direct_select)."""
+    return current_app.extensions["database"]["engine"]
 
 
 def get_connection() -> Connection:
@@ -52,3 +59,8 @@ def require_json_body() -> None:
     """Refuse bodies that are not JSON (415) or not well-formed (400) before validation sees them."""
     if request.method in ("POST", "PUT", "PATCH"):
         request.get_json()  # raises UnsupportedMediaType or BadRequest; the result is cached
+
+
+def json_response(model: BaseModel, status: int = 200) -> Response:
+    """`model` as the JSON body of a response, serialised by pydantic."""
+    return current_app.response_class(model.model_dump_json(), status=status, mimetype="application/json")

@@ -189,18 +189,40 @@ def test_body_over_the_size_limit_is_413(client, auth):
 
 @contextmanager
 def recorded_queries(engine):
-    """Record the queries `engine` runs inside the block (transaction control statements aside)."""
+    """Record the queries sent on `engine`'s pooled connections inside the block (transaction control
+    statements aside). Recorded at the driver, below SQLAlchemy: its engine events do not see the
+    statements of api.direct_select."""
     statements = []
 
-    def record(conn, cursor, sql, params, context, many):
-        if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+    def record(sql, params=None):
+        if not sql.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             statements.append((sql, params))
 
-    event.listen(engine, "before_cursor_execute", record)
+    def on_checkout(dbapi_connection, _record, _proxy):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(record)  # each statement as run, its values inlined
+            return
+
+        class RecordingCursor(dbapi_connection.cursor_factory):  # psycopg: every cursor of the connection
+            def execute(self, query, params=None, **kwargs):
+                record(str(query), params)
+                return super().execute(query, params, **kwargs)
+
+        dbapi_connection.cursor_factory = RecordingCursor
+
+    def on_checkin(dbapi_connection, _record):
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(None)
+        elif dbapi_connection.cursor_factory.__name__ == "RecordingCursor":
+            dbapi_connection.cursor_factory = dbapi_connection.cursor_factory.__base__
+
+    event.listen(engine, "checkout", on_checkout)
+    event.listen(engine, "checkin", on_checkin)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        event.remove(engine, "checkout", on_checkout)
+        event.remove(engine, "checkin", on_checkin)
 
 
 def _uses_only_indexes(engine, sql, params):
