@@ -30,15 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     """Print one line per escalation, newest first, and a count."""
-    from sqlalchemy import select
-
-    from api.models import Escalation
+    from worker.escalation_cases import list_cases
 
     with _session() as session:
-        query = select(Escalation).order_by(Escalation.id.desc()).limit(args.limit)
-        if args.failed:
-            query = query.where(Escalation.status == "failed")
-        cases = session.scalars(query).all()
+        cases = list_cases(session, failed_only=args.failed, limit=args.limit)
     for case in cases:
         print(
             f"#{case.id}  {case.status:<7}  attempts={case.attempts}  {case.created_at:%Y-%m-%d %H:%M}  "
@@ -56,41 +51,25 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_retry(args: argparse.Namespace) -> int:
-    """Make an undelivered escalation due now (its attempts count is kept)."""
-    from sqlalchemy import update
-
-    from api.models import Escalation, utcnow
+    """Make an undelivered escalation due now."""
+    from worker.escalation_cases import retry_case
 
     with _session() as session:
-        result = session.execute(
-            update(Escalation)
-            .where(Escalation.id == args.id, Escalation.status.in_(("queued", "failed")))
-            .values(status="queued", run_at=utcnow())
-        )
-        session.commit()
-    if result.rowcount != 1:
-        print(f"escalation #{args.id}: no such undelivered escalation")
-        return 1
+        if not retry_case(session, args.id):
+            print(f"escalation #{args.id}: no such undelivered escalation")
+            return 1
     print(f"escalation #{args.id} queued; the worker sends it on its next turn")
     return 0
 
 
 def run_close(args: argparse.Namespace) -> int:
     """Close a case: its asker may open a new one about the same mailbox."""
-    from sqlalchemy import update
-
-    from api.models import Escalation, utcnow
+    from worker.escalation_cases import close_case
 
     with _session() as session:
-        result = session.execute(
-            update(Escalation)
-            .where(Escalation.id == args.id, Escalation.closed_at.is_(None))
-            .values(open_key=None, closed_at=utcnow())
-        )
-        session.commit()
-    if result.rowcount != 1:
-        print(f"escalation #{args.id}: no such open case")
-        return 1
+        if not close_case(session, args.id):
+            print(f"escalation #{args.id}: no such open case")
+            return 1
     print(f"escalation #{args.id} closed")
     return 0
 
