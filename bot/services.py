@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,21 +48,48 @@ class Services:
         return Asker(slack_id=user_id, email=user.email, is_admin=user_id in self.settings.admin_slack_ids)
 
     def answer(
-        self, client: WebClient, user_id: str, text: str, question: Question | None = None
+        self,
+        client: WebClient,
+        user_id: str,
+        text: str,
+        deliver: Callable[[Reply], object],
+        question: Question | None = None,
     ) -> Reply | None:
-        """The reply to `text` from `user_id` (None when the user is a bot)."""
+        """Answer `text` from `user_id`: build the reply, `deliver` it (post it to Slack), then record the
+        turns; None (nothing delivered) when the user is a bot.
+
+        The transcript is written after the reply is delivered, so the person never waits for it; it is
+        read only by an escalation, which needs a later click. Asking for a human is the exception: the
+        case being opened copies the transcript, so the question is recorded before it."""
         asker = self.asker(client, user_id)
         if asker is None:
             return None
         question = question or conversation.read_question(text)
         if self.wants_support(question):
-            self.record_turns(user_id, [("user", text)])  # the case being opened copies the transcript
+            self.record_turns(user_id, [("user", text)])
             reply = answer_contact_support(client, self, user_id, asker)
-            self.record_turns(user_id, [("bot", render_blocks(reply.blocks, reply.text))])
+            self.deliver_then_record(user_id, reply, deliver)
             return reply
         reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
-        self.record_turns(user_id, [("user", text), ("bot", render_blocks(reply.blocks, reply.text))])
+        self.deliver_then_record(user_id, reply, deliver, question_text=text)
         return reply
+
+    def deliver_then_record(
+        self,
+        user_id: str,
+        reply: Reply,
+        deliver: Callable[[Reply], object],
+        question_text: str | None = None,
+    ) -> None:
+        """Deliver `reply`, then record the question (when given) and the reply; a reply that could not be
+        delivered is not recorded as said (the question still is), and the error propagates."""
+        question_turns = [("user", question_text)] if question_text is not None else []
+        try:
+            deliver(reply)
+        except Exception:
+            self.record_turns(user_id, question_turns)
+            raise
+        self.record_turns(user_id, [*question_turns, ("bot", render_blocks(reply.blocks, reply.text))])
 
     def wants_support(self, question: Question) -> bool:
         """True when the person asks for a human ("can I talk to support?", "this didn't help")."""

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from bot.app import create_bolt_app, create_web_client
 from bot.dedupe import EventDedupe
 from bot.http import create_app as create_bot_http_app
+from bot.transcript import ConversationLog
 from mailbox_assistant.settings import Settings, load_settings
 from tests.fakes.slack import TEAM_ID, FakeSlack
 
@@ -212,3 +213,14 @@ def seed(client: FlaskClient, api_keys: dict[str, str]) -> Callable[..., dict[st
         return client.get(f"/api/v1/mailboxes/{mailbox['id']}", headers=write).json
 
     return create
+
+
+def wait_for_turns(engine: Engine, user_id: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+    """The transcript of `user_id` once it has at least `count` turns: the bot records it after the reply
+    is posted, so a test that acts on the reply at once (as no person can) waits for it first."""
+    log = ConversationLog(engine)
+    deadline = time.monotonic() + timeout
+    while len(turns := log.recent(user_id)) < count:
+        assert time.monotonic() < deadline, f"{user_id} has {len(turns)} turns, not {count}"
+        time.sleep(0.01)
+    return turns

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import knowledge
 from bot.samples import SAMPLE_MAILBOXES
+from bot.transcript import ConversationLog
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
+from tests.bot.conftest import wait_for_turns
 
 ERRORS = {sample.expected_reason: sample.error for sample in SAMPLE_MAILBOXES if sample.expected_reason}
 
@@ -171,3 +173,35 @@ def test_rate_limited_reply_is_retried(slack, fake_slack, seed):
 
     attempts = fake_slack.wait_for_call("chat.postMessage", count=2)
     assert attempts[0].body["channel"] == attempts[1].body["channel"] == "DU_ANA"
+
+
+def test_the_transcript_is_written_after_the_reply_is_posted(slack, fake_slack, seed, engine):
+    seed("ana@acme.com", error=ERRORS["token_expired"])
+    log = ConversationLog(engine)
+    seen_when_posted = []
+
+    def look_at_the_transcript(call):
+        # The bot waits for Slack's answer to chat.postMessage: this sees the transcript as it is meanwhile.
+        if call.method == "chat.postMessage":
+            seen_when_posted.append(log.recent("U_ANA"))
+
+    fake_slack.on_call.append(look_at_the_transcript)
+
+    slack.dm("U_ANA", "why did my mailbox disconnect?")
+
+    reply_to(fake_slack, "DU_ANA")
+    assert seen_when_posted == [[]]
+    user, bot = wait_for_turns(engine, "U_ANA", 2)
+    assert (user["role"], user["text"]) == ("user", "why did my mailbox disconnect?")
+    assert bot["role"] == "bot" and "ana@acme.com (Google) is disconnected" in bot["text"]
+
+
+def test_a_reply_that_could_not_be_posted_is_not_recorded_as_said(slack, fake_slack, seed, engine):
+    seed("ana@acme.com", error=ERRORS["token_expired"])
+    fake_slack.fail_next("chat.postMessage", 500, times=3)  # the first attempt and both retries
+
+    slack.dm("U_ANA", "why did my mailbox disconnect?")
+
+    fake_slack.wait_for_call("chat.postMessage", count=3)
+    [user] = wait_for_turns(engine, "U_ANA", 1)
+    assert user["text"] == "why did my mailbox disconnect?"

@@ -18,6 +18,7 @@ from bot.identity import SlackUser
 from bot.status_client import StatusClient
 from bot.transcript import ConversationLog
 from tests.bot.blockutil import all_text, block_ids, buttons
+from tests.bot.conftest import wait_for_turns
 from tests.escalation.conftest import SENDER, SUPPORT, reload
 from tests.escalation.test_delivery import free_port
 from worker.escalation_slack import post_to_support_channel
@@ -41,10 +42,13 @@ def escalation_block(blocks: list[dict]) -> str:
     return next(i for i in block_ids(blocks) if i.startswith("escalation:"))
 
 
-def test_talk_to_support_records_the_case_then_confirms_with_its_id(slack, fake_slack, seed, db_session):
+def test_talk_to_support_records_the_case_then_confirms_with_its_id(
+    slack, fake_slack, seed, engine, db_session
+):
     mailbox = seed("ana@acme.com", error=SUSPENDED)
     slack.dm("U_ANA", "why did my mailbox disconnect?")
     fake_slack.wait_for_call("chat.postMessage")
+    wait_for_turns(engine, "U_ANA", 2)  # recorded just after the post; a person clicks later than this
 
     slack.click("U_ANA", {"action_id": f"escalate:{mailbox['id']}", "value": str(mailbox["id"])})
 

@@ -8,7 +8,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import replies
-from bot.conversation import Question
+from bot.conversation import Question, Reply
 
 SUBCOMMANDS = {
     "": Question(text="status", intent="why_disconnected"),
@@ -23,11 +23,13 @@ def mailbox_command(
     """Ack at once, then answer through the command's response_url (ephemeral)."""
     ack()
     text = (command.get("text") or "").strip()
+
+    def answer_privately(reply: Reply) -> None:
+        """Answer through the response_url, visible to the asker only."""
+        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+
     if text.lower() == "help":
-        reply = replies.help_reply()
-    else:
-        question = SUBCOMMANDS.get(text.lower())
-        reply = context["services"].answer(client, command["user_id"], text, question=question)
-        if reply is None:
-            return
-    respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        answer_privately(replies.help_reply())
+        return
+    question = SUBCOMMANDS.get(text.lower())
+    context["services"].answer(client, command["user_id"], text, deliver=answer_privately, question=question)

@@ -7,6 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from bot.conversation import Reply
+
 
 def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Reply in the mention's thread; mailbox details go to the asker as an ephemeral message."""
@@ -16,14 +18,15 @@ def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, 
     if not services.first_delivery(body):
         return
     user_id = event["user"]
-    reply = services.answer(client, user_id, event.get("text", ""))
-    if reply is None:
-        return
     channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
-    if not reply.private:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks)
-        return
-    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=services.pointer(user_id).text)
-    client.chat_postEphemeral(
-        channel=channel, user=user_id, thread_ts=thread_ts, text=reply.text, blocks=reply.blocks
-    )
+
+    def post(reply: Reply) -> None:
+        """Post the reply in the thread, or a pointer there and the details to the asker alone."""
+        where = {"channel": channel, "thread_ts": thread_ts}
+        if not reply.private:
+            client.chat_postMessage(**where, text=reply.text, blocks=reply.blocks)
+            return
+        client.chat_postMessage(**where, text=services.pointer(user_id).text)
+        client.chat_postEphemeral(**where, user=user_id, text=reply.text, blocks=reply.blocks)
+
+    services.answer(client, user_id, event.get("text", ""), deliver=post)

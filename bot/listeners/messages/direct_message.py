@@ -7,6 +7,8 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
+from bot.conversation import Reply
+
 
 def direct_message(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
@@ -20,9 +22,11 @@ def direct_message(
         or not context["services"].first_delivery(body)
     ):
         return
-    reply = context["services"].answer(client, event["user"], event.get("text", ""))
-    if reply is None:
-        return
-    client.chat_postMessage(
-        channel=event["channel"], thread_ts=event.get("thread_ts"), text=reply.text, blocks=reply.blocks
-    )
+
+    def post(reply: Reply) -> None:
+        """Post the reply in the DM (in the thread when the message was in one)."""
+        client.chat_postMessage(
+            channel=event["channel"], thread_ts=event.get("thread_ts"), text=reply.text, blocks=reply.blocks
+        )
+
+    context["services"].answer(client, event["user"], event.get("text", ""), deliver=post)

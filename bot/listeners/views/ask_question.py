@@ -7,6 +7,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
+from bot.conversation import Reply
+
 
 def ask_question(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
@@ -15,8 +17,10 @@ def ask_question(
     ack()
     user_id = body["user"]["id"]
     text = view["state"]["values"]["question"]["text"]["value"] or ""
-    reply = context["services"].answer(client, user_id, text)
-    if reply is None:
-        return
-    channel = client.conversations_open(users=user_id)["channel"]["id"]
-    client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+
+    def send_by_dm(reply: Reply) -> None:
+        """Send the reply to the asker's DM with the bot."""
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+
+    context["services"].answer(client, user_id, text, deliver=send_by_dm)
