@@ -8,7 +8,7 @@ from api import store
 from api.auth import admit, authorize, ensure_admitted, requires
 from api.openapi import documented, responses, spec
 from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
-from api.serialize import mailbox_out
+from api.serialize import mailbox_list_item, mailbox_out
 from api.web import get_connection, get_engine, get_session, json_response, require_json_body
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
@@ -32,11 +32,14 @@ def create_mailbox(json: MailboxCreate) -> tuple[MailboxOut, int]:
 @spec.validate(resp=responses(HTTP_200=MailboxPage), tags=["mailboxes"])
 @requires("read")
 def list_mailboxes(query: MailboxQuery) -> MailboxPage:
-    """List mailboxes in id order, by owner and/or status, with cursor paging."""
+    """List mailboxes in id order, by owner and/or status, with cursor paging; disconnected mailboxes
+    carry how often they disconnected recently (one more query, only when the page has any)."""
+    connection = get_connection()
     mailboxes, next_cursor = store.list_mailboxes(
-        get_connection(), query.owner_email, query.status, query.limit, query.cursor
+        connection, query.owner_email, query.status, query.limit, query.cursor
     )
-    return MailboxPage(items=[mailbox_out(m) for m in mailboxes], next_cursor=next_cursor)
+    recent = store.recent_disconnects(connection, [m.id for m in mailboxes if m.status == "disconnected"])
+    return MailboxPage(items=[mailbox_list_item(m, recent) for m in mailboxes], next_cursor=next_cursor)
 
 
 @bp.get(f"/{MAILBOX_ID_RULE}")

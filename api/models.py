@@ -111,6 +111,8 @@ class Event(Base):
         CheckConstraint(_one_of("type", EVENT_TYPES), name="type"),
         UniqueConstraint("mailbox_id", "idempotency_key"),
         Index("ix_events_mailbox_id_id", "mailbox_id", "id"),
+        # api.store.recent_disconnects: a mailbox's `disconnected` events since a time, an index range.
+        Index("ix_events_mailbox_id_type_occurred_at", "mailbox_id", "type", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

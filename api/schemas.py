@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from api.models import MAX_ID
+from mailbox_assistant.recent import RECENT
 
 MailboxStatus = Literal["connected", "disconnected"]
 EventType = Literal["disconnected", "reconnected", "error"]
@@ -118,10 +119,21 @@ class MailboxOut(BaseModel):
     updated_at: UtcTimestamp
 
 
+class MailboxListItem(MailboxOut):
+    """A mailbox of the list: a mailbox, and for a disconnected one how often it disconnected recently."""
+
+    recent_disconnects: int | None = Field(
+        default=None,
+        ge=0,
+        description=f"Disconnected mailboxes: their `disconnected` events that occurred in the last "
+        f"{RECENT.days} days. Null for connected mailboxes (not counted).",
+    )
+
+
 class MailboxPage(BaseModel):
     """One page of mailboxes; pass next_cursor as cursor for the next (null at the end)."""
 
-    items: list[MailboxOut]
+    items: list[MailboxListItem]
     next_cursor: str | None
 
 

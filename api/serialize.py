@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row
 
 from api.models import Event, Mailbox
-from api.schemas import EventOut, FeedEvent, LastFailure, MailboxOut
+from api.schemas import EventOut, FeedEvent, LastFailure, MailboxListItem, MailboxOut
 from knowledge import get_reason
 
 
@@ -41,6 +41,13 @@ def mailbox_out(mailbox: Mailbox | Row[Any]) -> MailboxOut:
         created_at=mailbox.created_at,
         updated_at=mailbox.updated_at,
     )
+
+
+def mailbox_list_item(mailbox: Row[Any], recent_disconnects: dict[int, int]) -> MailboxListItem:
+    """The mailbox JSON of the list: a disconnected mailbox with its count of recent disconnections
+    (`recent_disconnects`: counts by mailbox id, a mailbox absent from it had none)."""
+    counted = recent_disconnects.get(mailbox.id, 0) if mailbox.status == "disconnected" else None
+    return MailboxListItem(**dict(mailbox_out(mailbox)), recent_disconnects=counted)
 
 
 def _event_fields(event: Event) -> dict[str, object]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, Float, Row, String, Text, bindparam, select, text
+from sqlalchemy import BigInteger, Connection, Engine, Float, Row, String, Text, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from api.direct_select import DirectSelect
 from api.keys import Credential
 from api.models import MAX_ID, ApiKey, Event, Mailbox, UtcDateTime, utcnow
 from knowledge import classify
+from mailbox_assistant.recent import RECENT
 
 
 class NotFound(LookupError):
@@ -67,6 +68,7 @@ def get_mailbox(session: Session, mailbox_id: int) -> Mailbox:
 # Mailbox attributes that api.serialize.mailbox_out reads.
 _MAILBOXES = Mailbox.__table__
 _KEYS = ApiKey.__table__
+_EVENTS = Event.__table__
 # The mailbox and the request's API key in one query (api.auth.requires(key_read_by_view=True)): no row
 # if the key is unknown or revoked; a row without a mailbox if there is no such mailbox. The hottest
 # read of the API, so it runs on the DBAPI connection (api.direct_select).
@@ -104,6 +106,31 @@ def list_mailboxes(
     if len(mailboxes) <= limit:
         return mailboxes, None
     return mailboxes[:limit], encode_cursor(mailboxes[limit - 1].id)
+
+
+# How often each of some mailboxes disconnected recently: one grouped query over the events of those
+# mailboxes, an index range each (ix_events_mailbox_id_type_occurred_at). Mailboxes with none are absent.
+_RECENT_DISCONNECTS = (
+    select(_EVENTS.c.mailbox_id, func.count())
+    .where(
+        _EVENTS.c.mailbox_id.in_(bindparam("mailbox_ids", expanding=True)),
+        _EVENTS.c.type == "disconnected",
+        _EVENTS.c.occurred_at > bindparam("since", type_=UtcDateTime()),
+    )
+    .group_by(_EVENTS.c.mailbox_id)
+)
+
+
+def recent_disconnects(
+    db: Session | Connection, mailbox_ids: Sequence[int], now: datetime | None = None
+) -> dict[int, int]:
+    """How many `disconnected` events of each mailbox occurred within RECENT before `now`, by mailbox id
+    (a mailbox with none is absent); no query at all for no ids."""
+    if not mailbox_ids:
+        return {}
+    since = (now or utcnow()) - RECENT
+    rows = db.execute(_RECENT_DISCONNECTS, {"mailbox_ids": list(mailbox_ids), "since": since})
+    return {mailbox_id: count for mailbox_id, count in rows}
 
 
 def encode_cursor(last_id: int) -> str:

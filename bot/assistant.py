@@ -13,7 +13,7 @@ from bot.incidents import OUTAGE_REASONS, ProviderIncident
 from bot.mailbox import Mailbox, parse_time
 from bot.status_client import StatusApiUnavailable
 
-MAX_HISTORY_READS = 5  # history reads per answer (one per disconnected mailbox)
+MAX_HISTORY_READS = 5  # history reads per answer (one per disconnected mailbox the list did not count)
 
 
 class MailboxSource(Protocol):
@@ -80,26 +80,32 @@ def active_incidents(source: MailboxSource, mailboxes: list[Mailbox]) -> list[Pr
 
 
 def with_recent_disconnects(source: MailboxSource, mailboxes: list[Mailbox], now: datetime) -> list[Mailbox]:
-    """`mailboxes`, each disconnected one with how often it disconnected in the last 7 days (from its
-    event history), so a mailbox that keeps disconnecting puts support first."""
+    """`mailboxes`, each disconnected one with how often it disconnected recently, so a mailbox that keeps
+    disconnecting puts support first. The status API's list counts them; a mailbox without the count
+    (an older status API) has its event history read instead."""
     events_of = getattr(source, "events", None)
     if events_of is None:
         return mailboxes
     out: list[Mailbox] = []
     reads = 0
     for mailbox in mailboxes:
-        if mailbox.is_disconnected and reads < MAX_HISTORY_READS:
+        if mailbox.is_disconnected and mailbox.recent_disconnects is None and reads < MAX_HISTORY_READS:
             reads += 1
-            since = now - conversation.RECENT
-            recent = [
-                event
-                for event in events_of(mailbox.id, limit=10)
-                if event.get("type") == "disconnected"
-                and (parse_time(event.get("occurred_at")) or now) > since
-            ]
-            mailbox = replace(mailbox, recent_disconnects=len(recent))
+            mailbox = replace(
+                mailbox, recent_disconnects=_recent_disconnects(events_of(mailbox.id, limit=10), now)
+            )
         out.append(mailbox)
     return out
+
+
+def _recent_disconnects(events: list[dict[str, Any]], now: datetime) -> int:
+    """How many of `events` are disconnections within `conversation.RECENT` before `now`."""
+    since = now - conversation.RECENT
+    return sum(
+        1
+        for event in events
+        if event.get("type") == "disconnected" and (parse_time(event.get("occurred_at")) or now) > since
+    )
 
 
 def home_blocks(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import knowledge
@@ -16,8 +16,8 @@ from bot.replies import (
     no_mailbox,
     refuse_other_address,
 )
+from mailbox_assistant.recent import RECENT
 
-RECENT = timedelta(days=7)
 REPEATED_DISCONNECTS = 3  # this many disconnections within RECENT make support the main action
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")
@@ -207,11 +207,11 @@ def _disconnected_blocks(
         )
     if incident is not None:
         note = incident_line(incident) + (f"\n{note}" if note else "")
-    repeated = mailbox.recent_disconnects >= REPEATED_DISCONNECTS
+    repeated = (mailbox.recent_disconnects or 0) >= REPEATED_DISCONNECTS
     if repeated:
         repeat_note = (
-            f"This mailbox disconnected {mailbox.recent_disconnects} times in the last 7 days, so "
-            "reconnecting may not hold: *Talk to support* and they'll look at why it keeps happening."
+            f"This mailbox disconnected {mailbox.recent_disconnects} times in the last {RECENT.days} days, "
+            "so reconnecting may not hold: *Talk to support* and they'll look at why it keeps happening."
         )
         note = f"{note}\n{repeat_note}" if note else repeat_note
     return b.build_disconnected_mailbox(

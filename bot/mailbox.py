@@ -29,7 +29,9 @@ class Mailbox:
     status: str
     disconnected_at: datetime | None = None
     last_failure: Failure | None = None
-    recent_disconnects: int = 0  # in the last 7 days, when the history was read (escalation: support first)
+    # Disconnections within mailbox_assistant.recent.RECENT (often: support first); None when not counted
+    # (the status API counts them for disconnected mailboxes of its list; the bot reads the history else).
+    recent_disconnects: int | None = None
 
     @property
     def is_disconnected(self) -> bool:
@@ -61,6 +63,7 @@ class Mailbox:
             )
             if failure
             else None,
+            recent_disconnects=_count(data.get("recent_disconnects")),
         )
 
 
@@ -70,3 +73,8 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _count(value: Any) -> int | None:
+    """A count sent by the status API; anything but a non-negative integer counts as not sent."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None

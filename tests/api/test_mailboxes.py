@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from threading import Barrier
 
 import requests
@@ -130,6 +131,40 @@ def test_cursor_pages_through_every_mailbox_once(client, auth, new_mailbox):
             break
 
     assert seen == created
+
+
+def days_ago(days: float) -> str:
+    """An ISO 8601 timestamp `days` before now."""
+    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
+
+
+def disconnect_at(post_event, mailbox_id: int, *days: float) -> None:
+    """Record a disconnection `days` ago for each of `days` (oldest first), reconnecting in between."""
+    for number, age in enumerate(days):
+        if number:
+            assert post_event(mailbox_id, type="reconnected", occurred_at=days_ago(age)).status_code == 201
+        event = {"type": "disconnected", "error": "invalid_grant", "occurred_at": days_ago(age)}
+        assert post_event(mailbox_id, **event).status_code == 201
+
+
+def test_the_list_counts_recent_disconnections_of_disconnected_mailboxes(
+    client, auth, new_mailbox, post_event
+):
+    flapping = new_mailbox(email="flapping@acme.com", owner_email="ana@acme.com")
+    long_ago = new_mailbox(email="long-ago@acme.com", owner_email="ana@acme.com")
+    healthy = new_mailbox(email="healthy@acme.com", owner_email="ana@acme.com")
+    disconnect_at(post_event, flapping["id"], 10, 3, 2, 0.5)  # three in the last 7 days, one before
+    post_event(flapping["id"], type="error", error="invalid_grant", occurred_at=days_ago(0.1))  # history only
+    disconnect_at(post_event, long_ago["id"], 8)
+    disconnect_at(post_event, healthy["id"], 1)
+    post_event(healthy["id"], type="reconnected")
+
+    items = client.get("/api/v1/mailboxes?owner_email=ana@acme.com", headers=auth("read")).json["items"]
+
+    counts = {m["email"]: m["recent_disconnects"] for m in items}
+    assert counts == {"flapping@acme.com": 3, "long-ago@acme.com": 0, "healthy@acme.com": None}
+    one = client.get(f"/api/v1/mailboxes/{flapping['id']}", headers=auth("read")).json
+    assert "recent_disconnects" not in one  # only the list counts (GET /mailboxes/{id} is one query)
 
 
 def test_a_cursor_not_made_by_the_api_is_a_400(client, auth):
@@ -293,4 +328,20 @@ def test_owner_lookup_costs_two_indexed_queries(app, client, auth, new_mailbox):
 
     assert len(response.json["items"]) == 5
     assert len(statements) == 2  # the API key, the page of mailboxes
+    assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
+
+
+def test_owner_lookup_with_disconnected_mailboxes_costs_three_indexed_queries(
+    app, client, auth, new_mailbox, post_event
+):
+    mailboxes = [new_mailbox(email=f"m{i}@acme.com", owner_email="ana@acme.com") for i in range(5)]
+    for mailbox in mailboxes[:2]:
+        disconnect_at(post_event, mailbox["id"], 3, 1)
+    engine = app.extensions["database"]["engine"]
+
+    with recorded_queries(engine) as statements:
+        response = client.get("/api/v1/mailboxes?owner_email=ana@acme.com", headers=auth("read"))
+
+    assert [m["recent_disconnects"] for m in response.json["items"]] == [2, 2, None, None, None]
+    assert len(statements) == 3  # the API key, the page of mailboxes, the disconnections of two of them
     assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
+
+from werkzeug.wrappers import Response
+
 import knowledge
+from bot import assistant
+from bot.conversation import Asker
 from bot.samples import SAMPLE_MAILBOXES
+from bot.status_client import StatusClient
 from bot.transcript import ConversationLog
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
 from tests.bot.conftest import wait_for_turns
+from tests.fakes.loopback import LoopbackServer
 
+ANA = Asker(slack_id="U_ANA", email="ana@acme.com")
 ERRORS = {sample.expected_reason: sample.error for sample in SAMPLE_MAILBOXES if sample.expected_reason}
 
 
@@ -205,3 +215,61 @@ def test_a_reply_that_could_not_be_posted_is_not_recorded_as_said(slack, fake_sl
     fake_slack.wait_for_call("chat.postMessage", count=3)
     [user] = wait_for_turns(engine, "U_ANA", 1)
     assert user["text"] == "why did my mailbox disconnect?"
+
+
+def disconnect_again(client, api_keys, mailbox_id, times):
+    """Reconnect and disconnect the mailbox `times` times more (now, through the status API)."""
+    write = {"Authorization": f"Bearer {api_keys['write']}"}
+    for _ in range(times):
+        for event in ({"type": "reconnected"}, {"type": "disconnected", "error": ERRORS["token_expired"]}):
+            response = client.post(f"/api/v1/mailboxes/{mailbox_id}/events", json=event, headers=write)
+            assert response.status_code == 201, response.json
+
+
+def requested_paths(caplog):
+    """The paths the status API served, from its request log."""
+    return [json.loads(r.getMessage())["path"] for r in caplog.records if r.name == "api.requests"]
+
+
+def test_the_count_of_recent_disconnections_comes_with_the_mailbox_list(
+    slack, fake_slack, seed, client, api_keys, caplog
+):
+    mailbox = seed("ana@acme.com", error=ERRORS["token_expired"])
+    disconnect_again(client, api_keys, mailbox["id"], 2)
+    caplog.set_level(logging.INFO, logger="api.requests")
+
+    slack.dm("U_ANA", "why did my mailbox disconnect?")
+
+    reply = reply_to(fake_slack, "DU_ANA")
+    assert "3 times in the last 7 days" in all_text(reply["blocks"])
+    assert requested_paths(caplog) == ["/api/v1/mailboxes"]  # no read of the mailbox's events
+
+
+def without_recent_disconnects(app):
+    """The status API as it was before its list counted recent disconnections (the field removed)."""
+
+    def wsgi(environ, start_response):
+        response = Response.from_app(app, environ)
+        if environ["PATH_INFO"] == "/api/v1/mailboxes" and response.status_code == 200:
+            page = response.get_json()
+            for item in page["items"]:
+                del item["recent_disconnects"]
+            response.set_data(json.dumps(page))
+        return response(environ, start_response)
+
+    return wsgi
+
+
+def test_without_the_count_the_bot_reads_the_history(app, seed, client, api_keys, caplog):
+    mailbox = seed("ana@acme.com", error=ERRORS["token_expired"])
+    disconnect_again(client, api_keys, mailbox["id"], 2)
+    older_api = LoopbackServer(without_recent_disconnects(app), name="older-api").start()
+    caplog.set_level(logging.INFO, logger="api.requests")
+    try:
+        source = StatusClient(older_api.url, api_keys["read"])
+        reply = assistant.respond("why did my mailbox disconnect?", ANA, source, reconnect_url=lambda m: "x")
+    finally:
+        older_api.stop()
+
+    assert "3 times in the last 7 days" in all_text(reply.blocks)
+    assert requested_paths(caplog) == ["/api/v1/mailboxes", f"/api/v1/mailboxes/{mailbox['id']}/events"]
