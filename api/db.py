@@ -64,6 +64,23 @@ def write_lock(engine: Engine) -> AbstractContextManager[Any]:
         return _SQLITE_WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
 
 
+def make_statement_engine(engine: Engine) -> Engine:
+    """An engine for single statements run straight on its pooled DBAPI connections (api.direct_select).
+
+    PostgreSQL: a pool of its own whose connections are in autocommit from the moment they open and are
+    not rolled back when they return (nothing can be left open: each statement commits on its own), so
+    a read costs one round trip and no driver calls around it. SQLite: `engine` itself, whose
+    connections already run statements on their own (make_engine turns the driver's implicit BEGIN off).
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+    return make_engine(
+        engine.url.render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=None,
+    )
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory whose objects stay readable after commit."""
     return sessionmaker(engine, expire_on_commit=False)

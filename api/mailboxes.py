@@ -9,7 +9,7 @@ from api.auth import admit, authorize, ensure_admitted, requires
 from api.openapi import documented, responses, spec
 from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
 from api.serialize import mailbox_list_item, mailbox_out
-from api.web import get_connection, get_engine, get_session, json_response, require_json_body
+from api.web import get_connection, get_session, get_statement_engine, json_response, require_json_body
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
 bp.before_request(authorize)
@@ -48,7 +48,7 @@ def list_mailboxes(query: MailboxQuery) -> MailboxPage:
 @requires("read", key_read_by_view=True)
 def get_mailbox(mailbox_id: int) -> Response:
     """A mailbox and its current status (the API key is read in the same query)."""
-    api_key, mailbox = store.read_mailbox_with_key(get_engine(), g.api_key_hash, mailbox_id)
+    api_key, mailbox = store.read_mailbox_with_key(get_statement_engine(), g.api_key_hash, mailbox_id)
     admit(api_key)  # 401/403 before anything about the mailbox, even its existence, is told
     if mailbox is None:
         raise store.NotFound(f"no mailbox with id {mailbox_id}")

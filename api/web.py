@@ -7,21 +7,32 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from api.db import autocommit_reads, make_session_factory
+from api.db import autocommit_reads, make_session_factory, make_statement_engine
 
 
 def init_database(app: Flask, engine: Engine) -> None:
     """Give `app` a session factory over `engine`; each request's session is closed at teardown."""
     reads = autocommit_reads(engine)
     sessions = make_session_factory(reads)
-    app.extensions["database"] = {"engine": engine, "reads": reads, "sessions": sessions}
+    app.extensions["database"] = {
+        "engine": engine,
+        "reads": reads,
+        "sessions": sessions,
+        "statements": make_statement_engine(engine),
+    }
     app.teardown_appcontext(_close_session)
 
 
-def get_engine() -> Engine:
-    """The app's engine, for reads that take a pooled connection only for their statement
-    (api.direct_select)."""
-    return current_app.extensions["database"]["engine"]
+def dispose_database(app: Flask) -> None:
+    """Close every pooled connection of `app`'s engines (tests and the demo, when they are done)."""
+    database = app.extensions["database"]
+    database["engine"].dispose()
+    database["statements"].dispose()
+
+
+def get_statement_engine() -> Engine:
+    """The engine for reads that take a pooled connection only for their statement (api.direct_select)."""
+    return current_app.extensions["database"]["statements"]
 
 
 def get_connection() -> Connection:

@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from api import create_app
 from api.db import make_engine, make_session_factory, session_scope
 from api.keys import create_key
+from api.web import dispose_database
 from mailbox_assistant.settings import Settings, load_settings
 from migrations import upgrade
 from tests.fakes.loopback import LoopbackServer
@@ -126,7 +127,7 @@ def app(settings: Settings) -> Iterator[Flask]:
     app = create_app(settings)
     app.config.update(TESTING=True)
     yield app
-    app.extensions["database"]["engine"].dispose()
+    dispose_database(app)
 
 
 @pytest.fixture

@@ -67,6 +67,7 @@ def demo_world() -> Iterator[DemoWorld]:
     from api import create_app
     from api.db import session_scope
     from api.keys import create_key
+    from api.web import dispose_database
     from migrations import upgrade
 
     with tempfile.TemporaryDirectory(prefix="mailbox-demo-") as directory:
@@ -90,7 +91,7 @@ def demo_world() -> Iterator[DemoWorld]:
         finally:
             server.shutdown()
             thread.join(timeout=5)
-            api_app.extensions["database"]["engine"].dispose()
+            dispose_database(api_app)
 
 
 def seed(api_url: str, write_key: str) -> None:

@@ -273,7 +273,7 @@ def _uses_only_indexes(engine, sql, params):
 
 def test_reading_a_mailbox_costs_one_indexed_query(app, client, auth, new_mailbox):
     mailbox = new_mailbox()
-    engine = app.extensions["database"]["engine"]
+    engine = app.extensions["database"]["statements"]  # the engine of single statements (api.direct_select)
 
     with recorded_queries(engine) as statements:
         response = client.get(f"/api/v1/mailboxes/{mailbox['id']}", headers=auth("read"))

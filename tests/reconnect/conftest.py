@@ -15,6 +15,7 @@ from api import create_app, store
 from api.crypto import new_key
 from api.models import Event, Mailbox, OAuthToken
 from api.serialize import mailbox_out
+from api.web import dispose_database
 from bot.mailbox import Mailbox as BotMailbox
 from mailbox_assistant.settings import Settings, load_settings
 from tests.fakes.loopback import LoopbackServer
@@ -83,7 +84,7 @@ def oauth_app(oauth_settings: Settings) -> Iterator[Flask]:
     app = create_app(oauth_settings)
     app.config.update(TESTING=True)
     yield app
-    app.extensions["database"]["engine"].dispose()
+    dispose_database(app)
 
 
 @pytest.fixture
@@ -144,4 +145,4 @@ def live_reconnect(make_settings: Callable[..., Settings]) -> Iterator[tuple[str
     server.start()
     yield server.url, app
     server.stop()
-    app.extensions["database"]["engine"].dispose()
+    dispose_database(app)

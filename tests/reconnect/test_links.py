@@ -10,6 +10,7 @@ from itsdangerous import TimestampSigner
 
 from api import store
 from api.links import LinkInvalid, make_link_token, read_link_token, reconnect_link
+from api.web import dispose_database
 from bot.links import reconnect_url
 from tests.reconnect.conftest import bot_view
 
@@ -179,7 +180,7 @@ def test_flow_cookie_is_secure_and_host_only_when_public_url_is_https(seed, make
     token = make_link_token(settings, mailbox.id, mailbox.disconnected_at)
 
     response = app.test_client().post(f"/reconnect/{token}", base_url="https://mailbox.example")
-    app.extensions["database"]["engine"].dispose()
+    dispose_database(app)
 
     cookie = response.headers["Set-Cookie"]
     assert response.status_code == 303
