@@ -5,9 +5,10 @@
 Loads N mailboxes and events into a fresh database (made by the migrations), serves the app with the
 Procfile's gunicorn settings, and measures from this (second) process:
   - p50/p99 latency of GET /api/v1/mailboxes/{id} and ?owner_email= at a fixed 200 requests/s,
-  - throughput of GET /api/v1/mailboxes/{id} (wrk) against a bare Flask endpoint, same settings, both
-    served at once and measured in alternation, ROUNDS runs each; the ratio is taken over the runs where
-    both servers spread the load over both workers (each run prints its workers' CPU split),
+  - throughput of GET /api/v1/mailboxes/{id} (wrk) against a bare Flask endpoint, same settings, all
+    served at once and measured in alternation, ROUNDS runs each; the ratio is taken over the rounds where
+    every server spread the load over both workers (each run prints its workers' CPU split); beside
+    them, the floor: a bare endpoint that runs only the same query (what one round trip leaves),
   - sustained event ingestion (POST …/events; median of the runs),
   - the peak RSS of each gunicorn worker.
 """
@@ -40,6 +41,8 @@ from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, insert, make_url, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from api.keys import hash_key  # noqa: E402
+
 # The Procfile's settings (BENCH_GUNICORN overrides them, to compare others).
 GUNICORN = os.environ.get("BENCH_GUNICORN", "--workers 2 --worker-class gthread --threads 4").split()
 OWNERS_PER_MAILBOX = 5
@@ -51,6 +54,47 @@ def bare_app() -> Flask:
     """The baseline, served as 'api_load:bare_app()': a bare Flask endpoint returning a constant JSON body."""
     app = Flask("bare")
     app.get("/constant")(lambda: {"status": "ok", "id": 1, "provider": "google"})
+    return app
+
+
+def query_only_app() -> Flask:
+    """The floor, served as 'api_load:query_only_app()': a bare Flask endpoint that runs the API's query
+    for `GET /mailboxes/{id}` (the same SQL and bind values, on a driver connection of its own per
+    thread: no pool, no API-key check, no serialisation) and returns the bare endpoint's constant body.
+    What it loses against the bare endpoint is what one database round trip per request costs here."""
+    from sqlalchemy.engine import make_url as parse_url
+
+    from api.db import make_engine
+    from api.store import _MAILBOX_WITH_KEY  # the query of GET /mailboxes/{id}
+
+    engine = make_engine(os.environ["DATABASE_URL"])
+    dialect = engine.dialect
+    compiled = _MAILBOX_WITH_KEY.statement.compile(dialect=dialect)
+    cargs, cparams = dialect.create_connect_args(parse_url(os.environ["DATABASE_URL"]))
+    local, key_hash = threading.local(), os.environ["BENCH_KEY_HASH"]
+    app = Flask("query_only")
+
+    def connection():
+        if not hasattr(local, "connection"):
+            local.connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
+            if dialect.name == "sqlite":
+                local.connection.isolation_level = None
+            else:
+                local.connection.autocommit = True
+        return local.connection
+
+    @app.get("/query/<int:mailbox_id>")
+    def query(mailbox_id: int) -> dict[str, object]:
+        values = {"key_hash": key_hash, "mailbox_id": mailbox_id}
+        if compiled.positiontup:
+            values = [values[name] for name in compiled.positiontup]
+        cursor = connection().cursor()
+        cursor.execute(compiled.string, values)
+        if cursor.fetchone() is None:
+            raise LookupError("the query found no API key")
+        cursor.close()
+        return {"status": "ok", "id": 1, "provider": "google"}
+
     return app
 
 
@@ -306,6 +350,7 @@ def percentile(values: list[float], q: float) -> float:
 
 BY_ID_LUA = 'request = function() return wrk.format("GET", "/api/v1/mailboxes/" .. math.random(1, {n})) end\n'
 BARE_LUA = 'request = function() return wrk.format("GET", "/constant") end\n'
+QUERY_LUA = 'request = function() return wrk.format("GET", "/query/" .. math.random(1, {n})) end\n'
 
 
 def bench(kind: str, mailboxes: int, events: int, seconds: int) -> None:
@@ -320,14 +365,13 @@ def bench(kind: str, mailboxes: int, events: int, seconds: int) -> None:
         by_owner = [
             f"/api/v1/mailboxes?owner_email=owner{random.randrange(owners)}@acme.com" for _ in range(2000)
         ]
-        # Both servers run side by side; the throughput runs alternate between them (api, bare, api, …)
-        # so that load from other processes on this machine falls on both alike.
+        # The servers run side by side; the throughput runs alternate between them (api, bare, floor, api,
+        # …) so that load from other processes on this machine falls on all alike.
+        os.environ["BENCH_KEY_HASH"] = hash_key(read_key)
         with (
             gunicorn("api:create_app()", url) as (port, sampler),
-            gunicorn("api_load:bare_app()", url) as (
-                bare_port,
-                bare_sampler,
-            ),
+            gunicorn("api_load:bare_app()", url) as (bare_port, bare_sampler),
+            gunicorn("api_load:query_only_app()", url) as (floor_port, floor_sampler),
         ):
             asyncio.run(fixed_rate(port, by_id[:200], read_key, 200, 1))  # warm-up
             for label, paths in (("GET /mailboxes/{id}", by_id), ("GET /mailboxes?owner_email=", by_owner)):
@@ -335,48 +379,62 @@ def bench(kind: str, mailboxes: int, events: int, seconds: int) -> None:
                 p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
                 print(f"[{kind}] {label} at 200 req/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms (bar: p99 ≤ 20 ms)")
             auth = f'wrk.headers["Authorization"] = "Bearer {read_key}"\n'
-            api_runs, bare_runs, splits = [], [], []
+            servers = {
+                "api": (port, auth + BY_ID_LUA.format(n=mailboxes), sampler),
+                "bare": (bare_port, BARE_LUA, bare_sampler),
+                "floor": (floor_port, QUERY_LUA.format(n=mailboxes), floor_sampler),
+            }
+            runs: list[dict[str, tuple[float, str]]] = []  # per round: server -> (req/s, worker CPU split)
             for _ in range(ROUNDS):
-                for runs, (target, lua, workers) in (
-                    (api_runs, (port, auth + BY_ID_LUA.format(n=mailboxes), sampler)),
-                    (bare_runs, (bare_port, BARE_LUA, bare_sampler)),
-                ):
+                runs.append({})
+                for name, (target, lua, workers) in servers.items():
                     before = workers.worker_cpu()
-                    runs.append(wrk_throughput(target, lua, seconds))
+                    rate = wrk_throughput(target, lua, seconds)
                     used = [after - b for after, b in zip(workers.worker_cpu(), before, strict=False)]
-                    splits.append("/".join(f"{100 * u / max(1, sum(used)):.0f}" for u in used))
+                    runs[-1][name] = (rate, "/".join(f"{100 * u / max(1, sum(used)):.0f}" for u in used))
             rates = [asyncio.run(ingest(port, write_key, mailboxes, seconds)) for _ in range(ROUNDS)]
-            runs = ", ".join(f"{r:.0f}" for r in rates)
+            listed = ", ".join(f"{r:.0f}" for r in rates)
             print(
                 f"[{kind}] event ingestion: {statistics.median(rates):.0f} events/s, median of {ROUNDS} runs "
-                f"of {seconds}s ({runs}) (bar on PostgreSQL: ≥ 500)"
+                f"of {seconds}s ({listed}) (bar on PostgreSQL: ≥ 500)"
             )
             api_peak = sampler.peak_mb
-        balanced = []
-        for n, (api, bare) in enumerate(zip(api_runs, bare_runs, strict=True)):
-            # wrk's 16 connections are spread over the 2 workers by whichever accepts first: a run where
-            # one worker got them all shows as 100/0 and is capped at one core. Only runs where both
-            # servers used both workers compare like with like.
-            api_split, bare_split = splits[2 * n], splits[2 * n + 1]
-            if _both_workers(api_split) and _both_workers(bare_split):
-                balanced.append((api, bare))
-            print(
-                f"[{kind}]   run {n + 1}: api {api:.0f} req/s (worker CPU split {api_split}), "
-                f"bare {bare:.0f} req/s (split {bare_split}): {api / bare:.0%}"
-            )
-        if balanced:
-            api_rps = statistics.median(a for a, _ in balanced)
-            bare_rps = statistics.median(b for _, b in balanced)
-            which = f"medians of the {len(balanced)} runs where both servers used both workers"
-        else:
-            api_rps, bare_rps = statistics.median(api_runs), statistics.median(bare_runs)
-            which = f"medians of {ROUNDS} runs, none with both servers on both workers: not comparable"
-        print(
-            f"[{kind}] GET /mailboxes/{{id}}: {api_rps:.0f} req/s, bare Flask {bare_rps:.0f} req/s "
-            f"({which}): ratio {api_rps / bare_rps:.0%} (bar: ≥ 60%)"
-        )
+        report_throughput(kind, runs)
         print(f"[{kind}] peak RSS of a gunicorn worker: {api_peak:.0f} MB (bar: < 150 MB)")
         print(f"[{kind}] load average after the run: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+def report_throughput(kind: str, runs: list[dict[str, tuple[float, str]]]) -> None:
+    """Print each round and the ratios to the bare endpoint: the API's (the bar) and the floor's."""
+    balanced = []
+    for n, run in enumerate(runs):
+        # wrk's 16 connections are spread over the 2 workers by whichever accepts first: a run where
+        # one worker got them all shows as 100/0 and is capped at one core. Only rounds where every
+        # server used both workers compare like with like.
+        if all(_both_workers(split) for _, split in run.values()):
+            balanced.append(run)
+        bare = run["bare"][0]
+        print(
+            f"[{kind}]   run {n + 1}: "
+            + ", ".join(f"{name} {rate:.0f} req/s (split {split})" for name, (rate, split) in run.items())
+            + f": api {run['api'][0] / bare:.0%}, floor {run['floor'][0] / bare:.0%} of bare"
+        )
+    chosen = balanced or runs
+    which = (
+        f"medians of the {len(balanced)} rounds where every server used both workers"
+        if balanced
+        else f"medians of {len(runs)} rounds, none with every server on both workers: not comparable"
+    )
+    median = {name: statistics.median(run[name][0] for run in chosen) for name in ("api", "bare", "floor")}
+    api, bare, floor = median["api"], median["bare"], median["floor"]
+    print(
+        f"[{kind}] GET /mailboxes/{{id}}: {api:.0f} req/s, bare Flask {bare:.0f} req/s ({which}): "
+        f"ratio {api / bare:.0%} (bar: ≥ 60%)"
+    )
+    print(
+        f"[{kind}] floor, a bare endpoint that only runs the same query: {floor:.0f} req/s, "
+        f"{floor / bare:.0%} of bare (what one database round trip per request leaves here)"
+    )
 
 
 def main() -> None:
