@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from api.db import write_lock
 from api.models import SlackEventSeen
+from bot.storage import single_statement_writes
 from mailbox_assistant.settings import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class EventDedupe:
     """Remembers which Slack events were already handled, in the database shared by all bot processes."""
 
     def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine.execution_options(sqlite_write=True)  # BEGIN IMMEDIATE on SQLite
+        self.engine = single_statement_writes(engine)
         self._write_lock = write_lock(engine)
         dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
         self._insert = (

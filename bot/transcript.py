@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Delete, Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.db import write_lock
 from api.models import ConversationTurn, utcnow
+from bot.storage import single_statement_writes
 from mailbox_assistant.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ class ConversationLog:
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
         self.engine = engine
-        self._write_engine = engine.execution_options(sqlite_write=True)
+        self._write_engine = single_statement_writes(engine)
         self._write_lock = write_lock(engine)
         self.clock = clock
 
@@ -58,18 +59,9 @@ class ConversationLog:
         ]
         if not rows:
             return
-        kept = (
-            select(turns.c.id)
-            .where(turns.c.slack_user_id == slack_user_id)
-            .order_by(turns.c.id.desc())
-            .limit(MAX_TURNS)
-        )
         try:
             with self._write_lock, self._write_engine.begin() as connection:
-                connection.execute(insert(turns), rows)
-                connection.execute(
-                    delete(turns).where(turns.c.slack_user_id == slack_user_id, turns.c.id.not_in(kept))
-                )
+                _append(connection, slack_user_id, rows)
         except SQLAlchemyError:
             logger.warning("could not record a conversation turn of %s", slack_user_id, exc_info=True)
 
@@ -90,6 +82,29 @@ class ConversationLog:
             total += len(text)
             kept.append({"role": role, "text": text, "at": created_at.isoformat()})
         return kept[::-1]
+
+
+def _append(connection: Connection, slack_user_id: str, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` and forget the person's turns older than the last `MAX_TURNS`. PostgreSQL: one
+    statement (the insert a data-modifying CTE of the delete, which sees the turns as they were before
+    it, so it keeps `MAX_TURNS - len(rows)` of them); SQLite: an insert and a delete."""
+    if connection.dialect.name == "postgresql":
+        new_turns = insert(turns).values(rows).cte("new_turns")
+        connection.execute(_forget_older(slack_user_id, MAX_TURNS - len(rows)).add_cte(new_turns))
+        return
+    connection.execute(insert(turns), rows)
+    connection.execute(_forget_older(slack_user_id, MAX_TURNS))
+
+
+def _forget_older(slack_user_id: str, keep: int) -> Delete:
+    """Delete the person's turns but the newest `keep`."""
+    kept = (
+        select(turns.c.id)
+        .where(turns.c.slack_user_id == slack_user_id)
+        .order_by(turns.c.id.desc())
+        .limit(max(0, keep))
+    )
+    return delete(turns).where(turns.c.slack_user_id == slack_user_id, turns.c.id.not_in(kept))
 
 
 def _trim(text: str, limit: int) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from api.models import Escalation
-from bot.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog
+from bot.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog, turns
 from worker.escalation_email import build_email
 from worker.smtp import SmtpConfigError, parse_smtp_url
 
@@ -69,6 +71,20 @@ def test_the_transcript_keeps_the_last_turns_within_its_size_bound(engine):
     assert len(recent) <= MAX_TURNS and sum(len(t["text"]) for t in recent) <= MAX_TRANSCRIPT_CHARS
     assert recent[-1]["text"].startswith("question 39") and all(len(t["text"]) <= 1000 for t in recent)
     assert [t["text"] for t in log.recent("U_BO")] == ["someone else"]
+
+
+def test_the_transcript_table_keeps_only_the_last_turns_of_each_person(engine):
+    log = ConversationLog(engine)
+    log.record("U_BO", "user", "someone else")
+    for number in range(15):
+        log.record_many("U_ANA", [("user", f"question {number}"), ("bot", f"answer {number}")])
+
+    with engine.connect() as connection:
+        stored = connection.execute(select(turns.c.slack_user_id, turns.c.text).order_by(turns.c.id)).all()
+
+    kept = [text for user, text in stored if user == "U_ANA"]
+    assert kept == [f"{kind} {n}" for n in range(15 - MAX_TURNS // 2, 15) for kind in ("question", "answer")]
+    assert [text for user, text in stored if user == "U_BO"] == ["someone else"]
 
 
 def test_smtp_urls():
