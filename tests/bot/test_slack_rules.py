@@ -11,6 +11,7 @@ from bot.http import create_app as create_bot_http_app
 from bot.status_client import StatusClient
 from tests.bot.blockutil import block_ids
 from tests.bot.conftest import SlackSender
+from tests.fakes.loopback import LoopbackServer
 
 TOKEN_EXPIRED = "invalid_grant: Token has been expired or revoked."
 
@@ -155,3 +156,27 @@ def test_status_api_rejecting_the_key_is_an_apology_too(bot_settings, engine, fa
 
 def test_healthz(bot_http):
     assert bot_http.test_client().get("/healthz").json == {"status": "ok"}
+
+
+def test_a_proxy_set_in_the_environment_is_still_used_for_the_status_api(monkeypatch):
+    seen = []
+
+    def proxy(environ, start_response):
+        """An HTTP proxy that answers itself: an empty mailbox list for whatever URL it is asked for."""
+        seen.append((environ["HTTP_HOST"], environ["PATH_INFO"], environ.get("HTTP_AUTHORIZATION")))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"items": [], "next_cursor": null}']
+
+    server = LoopbackServer(proxy, name="proxy").start()
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    try:
+        source = StatusClient("http://status.invalid", "key")
+        monkeypatch.delenv("HTTP_PROXY")  # read when the client was made, not on each request
+        mailboxes = source.mailboxes_for("ana@acme.com")
+    finally:
+        server.stop()
+
+    assert mailboxes == []
+    assert seen == [("status.invalid", "/api/v1/mailboxes", "Bearer key")]
