@@ -25,7 +25,11 @@ from mailbox_assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-LISTENER_THREADS = 16
+# Answers in flight per process; the rest wait in the executor's queue (Slack was acked already). Each
+# answer is mostly CPU now (one status API call, one or two one-statement writes), so more threads only
+# queue for the GIL, and so do the acks on gunicorn's threads: under bench/bot_latency.py on PostgreSQL,
+# 16 threads gave an ack p99 of 105-159 ms, 8 gave 83-108 ms, 4 gave 39-59 ms (and a lower reply p50).
+LISTENER_THREADS = 4
 
 
 def create_bolt_app(
@@ -49,7 +53,6 @@ def create_bolt_app(
         token_verification_enabled=False,
         process_before_response=False,
         raise_error_for_unhandled_request=True,
-        # Listeners wait on the status API and Slack, not the CPU; Bolt's default of 5 threads queues them.
         listener_executor=ThreadPoolExecutor(
             max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
         ),
