@@ -21,6 +21,18 @@ def reason_title(code: str) -> str:
 
 def mailbox_out(mailbox: Mailbox | Row[Any]) -> MailboxOut:
     """The mailbox JSON (of a Mailbox or a row of its table), with last_failure when it ever failed."""
+    return MailboxOut(**_mailbox_fields(mailbox))
+
+
+def mailbox_list_item(mailbox: Row[Any], recent_disconnects: dict[int, int]) -> MailboxListItem:
+    """The mailbox JSON of the list: a disconnected mailbox with its count of recent disconnections
+    (`recent_disconnects`: counts by mailbox id, a mailbox absent from it had none)."""
+    counted = recent_disconnects.get(mailbox.id, 0) if mailbox.status == "disconnected" else None
+    return MailboxListItem(**_mailbox_fields(mailbox), recent_disconnects=counted)
+
+
+def _mailbox_fields(mailbox: Mailbox | Row[Any]) -> dict[str, Any]:
+    """The fields of the mailbox JSON, each read once from the model or row."""
     last_failure = None
     if mailbox.last_failure_reason is not None and mailbox.last_failure_at is not None:
         last_failure = LastFailure(
@@ -30,24 +42,17 @@ def mailbox_out(mailbox: Mailbox | Row[Any]) -> MailboxOut:
             occurred_at=mailbox.last_failure_at,
             confidence=mailbox.last_failure_confidence or 0.0,
         )
-    return MailboxOut(
-        id=mailbox.id,
-        email=mailbox.email,
-        provider=mailbox.provider,
-        owner_email=mailbox.owner_email,
-        status=mailbox.status,  # type: ignore[arg-type]
-        disconnected_at=mailbox.disconnected_at,
-        last_failure=last_failure,
-        created_at=mailbox.created_at,
-        updated_at=mailbox.updated_at,
-    )
-
-
-def mailbox_list_item(mailbox: Row[Any], recent_disconnects: dict[int, int]) -> MailboxListItem:
-    """The mailbox JSON of the list: a disconnected mailbox with its count of recent disconnections
-    (`recent_disconnects`: counts by mailbox id, a mailbox absent from it had none)."""
-    counted = recent_disconnects.get(mailbox.id, 0) if mailbox.status == "disconnected" else None
-    return MailboxListItem(**dict(mailbox_out(mailbox)), recent_disconnects=counted)
+    return {
+        "id": mailbox.id,
+        "email": mailbox.email,
+        "provider": mailbox.provider,
+        "owner_email": mailbox.owner_email,
+        "status": mailbox.status,
+        "disconnected_at": mailbox.disconnected_at,
+        "last_failure": last_failure,
+        "created_at": mailbox.created_at,
+        "updated_at": mailbox.updated_at,
+    }
 
 
 def _event_fields(event: Event) -> dict[str, object]:
