@@ -11,9 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, Delete, Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.db import write_lock
+from api.db import single_statement_writes, write_lock
 from api.models import ConversationTurn, utcnow
-from bot.storage import single_statement_writes
 from mailbox_assistant.redact import redact
 
 logger = logging.getLogger(__name__)
