@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from api.db import make_engine
 from api.models import Escalation, utcnow
 from mailbox_assistant.settings import Settings
+from worker.backoff import doubling_backoff
 from worker.escalation_email import build_email
 from worker.escalation_slack import post_to_support_channel
 from worker.smtp import describe_error, parse_smtp_url, send_message
@@ -74,7 +75,7 @@ class EscalationOutbox:
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt: doubling from the base, capped."""
-        return min(self.backoff_cap, self.backoff_base * (2 ** max(attempts - 1, 0)))
+        return doubling_backoff(attempts, self.backoff_base, self.backoff_cap)
 
     def claim(self) -> list[tuple[int, datetime]]:
         """Take a lease on up to `batch_size` due cases: (id, lease end) of each one this worker won."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.db import begin_write, session_scope
 from api.models import Incident, Notification, NotifyRecipient, SendPacing, utcnow
 from bot.incidents import ProviderIncident
+from worker.backoff import doubling_backoff
 from worker.notify_rules import DISCONNECTION_KINDS, insert_ignoring_duplicates
 
 MAX_ROWS_PER_TURN = 50
@@ -143,7 +144,7 @@ class Outbox:
                     row.status, row.outcome = "failed", "gave_up"
                 else:
                     row.status = "sending" if in_doubt else "pending"
-                    row.run_at = now + min(backoff * 2 ** (row.attempts - 1), timedelta(hours=1))
+                    row.run_at = now + doubling_backoff(row.attempts, backoff, timedelta(hours=1))
 
     def message_rows(self, channel: str, ts: str) -> list[Notification]:
         """Every row shown in one Slack message (a grouped DM holds several)."""

@@ -34,6 +34,7 @@ from api.token_store import (
     save_transient_failure,
 )
 from mailbox_assistant.settings import Settings
+from worker.backoff import doubling_backoff
 
 logger = logging.getLogger(__name__)
 GOOGLE_TESTING_REFRESH_LIFETIME = timedelta(days=7)
@@ -43,7 +44,7 @@ BACKOFF_MAX = timedelta(minutes=15)
 
 def backoff(failures: int) -> timedelta:
     """Delay before retry number `failures` (1, 2, …): 30 s doubling, capped at 15 minutes."""
-    return min(BACKOFF_FIRST * 2 ** max(failures - 1, 0), BACKOFF_MAX)
+    return doubling_backoff(failures, BACKOFF_FIRST, BACKOFF_MAX)
 
 
 class TokenMonitor:
