@@ -28,12 +28,12 @@ class DirectSelect:
     and events, result metadata rebuilt from `cursor.description`) costs more than the query itself on
     an indexed read: about 0.05 ms on SQLite, 0.12 ms on PostgreSQL. Here the statement is compiled
     once per dialect and runs in autocommit (one statement, so no transaction is needed); psycopg
-    prepares it on each connection after a few uses. Any engine works; the engine of
-    `api.db.make_statement_engine` is cheapest, its connections are in autocommit already. Bind values
-    go to the driver as they are, so use it only with parameters whose types have no bind processor
-    (ints, strings, None); columns are converted by their types' result processors, so rows hold what
-    SQLAlchemy would return. SQLAlchemy's engine events do not see these statements. A connection whose
-    statement failed is not reused.
+    prepares it on each connection after a few uses. Give it the engine of
+    `api.db.make_statement_engine`, whose connections are in autocommit (any engine works, slower).
+    Bind values go to the driver as they are, so use it only with parameters whose types have no bind
+    processor (ints, strings, None); columns are converted by their types' result processors, so rows
+    hold what SQLAlchemy would return. SQLAlchemy's engine events do not see these statements. A
+    connection whose statement failed is not reused.
     """
 
     def __init__(self, statement: Select[Any]) -> None:
@@ -70,13 +70,9 @@ class DirectSelect:
     def _fetch_first(
         self, connection: PoolProxiedConnection, dialect: Dialect, compiled: _Compiled, values: Any
     ) -> Sequence[Any] | None:
-        """Execute in autocommit and fetch the first row (raw driver values)."""
-        # SQLite connections always run statements on their own (api.db turns the driver's implicit
-        # BEGIN off), and so do those of api.db.make_statement_engine; a connection of another engine
-        # is switched to autocommit for this statement and back (two driver calls more).
-        switch = dialect.name != "sqlite" and not connection.dbapi_connection.autocommit
-        if switch:
-            dialect.set_isolation_level(connection.dbapi_connection, "AUTOCOMMIT")
+        """Execute and fetch the first row (raw driver values). On the statement engine's connections
+        (and SQLite's) the statement runs on its own; on another engine's it opens the driver's implicit
+        transaction, which the pool rolls back when the connection returns."""
         cursor = connection.cursor()
         try:
             cursor.execute(compiled.sql, values)
@@ -85,8 +81,6 @@ class DirectSelect:
                 compiled.processors = self._processors(dialect, cursor.description)
         finally:
             cursor.close()
-            if switch:
-                dialect.reset_isolation_level(connection.dbapi_connection)
         return row
 
     def _processors(self, dialect: Dialect, description: Sequence[Any]) -> list[Callable[[Any], Any] | None]:
