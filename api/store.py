@@ -71,8 +71,9 @@ _KEYS = ApiKey.__table__
 _EVENTS = Event.__table__
 # The mailbox and the request's API key in one query (api.auth.requires(key_read_by_view=True)): no row
 # if the key is unknown or revoked; a row without a mailbox if there is no such mailbox. The hottest
-# read of the API, so it runs on the DBAPI connection (api.direct_select).
-_MAILBOX_WITH_KEY = DirectSelect(
+# read of the API, so it runs on the DBAPI connection (api.direct_select). Public: the benchmark's floor
+# endpoint (bench/api_load.py) runs the same statement.
+MAILBOX_WITH_KEY = DirectSelect(
     select(_KEYS.c.id.label("key_id"), _KEYS.c.scope.label("key_scope"), *_MAILBOXES.c)
     .select_from(_KEYS.outerjoin(_MAILBOXES, _MAILBOXES.c.id == bindparam("mailbox_id")))
     .where(_KEYS.c.key_hash == bindparam("key_hash"), _KEYS.c.revoked_at.is_(None))
@@ -83,7 +84,7 @@ def read_mailbox_with_key(engine: Engine, key_hash: str, mailbox_id: int) -> tup
     """The active API key with this hash (None if unknown or revoked) and the mailbox row (None if there
     is no such mailbox), in one indexed query. The caller checks the key before using the mailbox."""
     # An id beyond the column's range matches no mailbox: NULL compares equal to nothing.
-    row = _MAILBOX_WITH_KEY.first(
+    row = MAILBOX_WITH_KEY.first(
         engine, key_hash=key_hash, mailbox_id=mailbox_id if mailbox_id <= MAX_ID else None
     )
     if row is None:

@@ -65,11 +65,11 @@ def query_only_app() -> Flask:
     from sqlalchemy.engine import make_url as parse_url
 
     from api.db import make_engine
-    from api.store import _MAILBOX_WITH_KEY  # the query of GET /mailboxes/{id}
+    from api.store import MAILBOX_WITH_KEY
 
     engine = make_engine(os.environ["DATABASE_URL"])
     dialect = engine.dialect
-    compiled = _MAILBOX_WITH_KEY.statement.compile(dialect=dialect)
+    compiled = MAILBOX_WITH_KEY.statement.compile(dialect=dialect)
     cargs, cparams = dialect.create_connect_args(parse_url(os.environ["DATABASE_URL"]))
     local, key_hash = threading.local(), os.environ["BENCH_KEY_HASH"]
     app = Flask("query_only")
