@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -84,52 +84,60 @@ def save_refreshed(
     session: Session, cipher: TokenCipher, claim: Claim, token: Mapping[str, Any], now: datetime
 ) -> bool:
     """Store a refreshed token (a rotated refresh token too) and release the claim; False if lost."""
+
+    def refreshed(row: OAuthToken) -> None:
+        row.access_token_enc = cipher.encrypt(token.get("access_token"))
+        if token.get("refresh_token"):
+            row.refresh_token_enc = cipher.encrypt(str(token["refresh_token"]))
+        row.scope = scope_text(token) or row.scope
+        row.expires_at = expires_at_of(token, now)
+        row.refreshed_at = now
+        row.refresh_failures, row.next_attempt_at, row.last_error = 0, None, None
+
     begin_write(session)
-    row = _held(session, claim)
-    if row is None:
-        session.rollback()
-        return False
-    row.access_token_enc = cipher.encrypt(token.get("access_token"))
-    if token.get("refresh_token"):
-        row.refresh_token_enc = cipher.encrypt(str(token["refresh_token"]))
-    row.scope = scope_text(token) or row.scope
-    row.expires_at = expires_at_of(token, now)
-    row.refreshed_at = row.updated_at = now
-    row.refresh_failures, row.next_attempt_at, row.last_error = 0, None, None
-    row.lock_token = row.locked_until = None
-    session.commit()
-    return True
+    return _release_held(session, claim, now, refreshed)
 
 
 def save_transient_failure(
     session: Session, claim: Claim, error: str, retry_at: datetime, now: datetime
 ) -> bool:
     """Count a transient failure and back off until `retry_at`; no event, the mailbox stays connected."""
+
+    def failed(row: OAuthToken) -> None:
+        row.refresh_failures += 1
+        row.next_attempt_at, row.last_error = retry_at, error[:4000]
+
     begin_write(session)
-    row = _held(session, claim)
-    if row is None:
-        session.rollback()
-        return False
-    row.refresh_failures += 1
-    row.next_attempt_at, row.last_error, row.updated_at = retry_at, error[:4000], now
-    row.lock_token = row.locked_until = None
-    session.commit()
-    return True
+    return _release_held(session, claim, now, failed)
 
 
 def save_refusal(session: Session, claim: Claim, raw_error: str, now: datetime) -> bool:
     """The provider refused the refresh token: record `disconnected` with its raw error, drop the tokens.
 
-    One transaction: the event (classified by the knowledge base from the raw error) and the token row.
+    One transaction: the event (classified by the knowledge base from the raw error) and the token row;
+    nothing is recorded when the claim was lost (e.g. the user reconnected meanwhile).
     """
+
+    def refused(row: OAuthToken) -> None:
+        row.access_token_enc = row.refresh_token_enc = None  # useless now; a reconnect stores new ones
+        row.last_error = raw_error[:4000]
+
     store.record_event(session, claim.mailbox_id, "disconnected", error=raw_error,
                        occurred_at=now, idempotency_key=f"token-refresh:{claim.lock_token}")  # fmt: skip
+    return _release_held(session, claim, now, refused)
+
+
+def _release_held(
+    session: Session, claim: Claim, now: datetime, change: Callable[[OAuthToken], None]
+) -> bool:
+    """Apply `change` to the claimed row and release the claim, in one commit; False (the transaction
+    rolled back, nothing written) when the claim no longer holds the row."""
     row = _held(session, claim)
-    if row is None:  # lost the claim (e.g. the user reconnected meanwhile): record nothing
+    if row is None:
         session.rollback()
         return False
-    row.access_token_enc = row.refresh_token_enc = None  # useless now; a reconnect stores new ones
-    row.last_error, row.updated_at = raw_error[:4000], now
+    change(row)
+    row.updated_at = now
     row.lock_token = row.locked_until = None
     session.commit()
     return True
