@@ -16,6 +16,11 @@ _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
 
 
+def escape(text: str) -> str:
+    """Slack's three control characters escaped, so outside text cannot forge mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_mrkdwn(markdown: str) -> str:
     """Knowledge-base Markdown (`**bold**`, `[text](url)`) in Slack's mrkdwn."""
     return _MD_LINK.sub(r"<\2|\1>", _MD_BOLD.sub(r"*\1*", markdown))

@@ -10,6 +10,7 @@ from typing import Any
 import knowledge
 from bot import blocks as b
 from bot.conversation_types import Asker, Question, Reply
+from bot.evidence import judge
 from bot.incidents import ProviderIncident, incident_for, incident_line
 from bot.mailbox import Mailbox
 from bot.replies import (
@@ -198,13 +199,7 @@ def _disconnected_blocks(
     summary = reason.summary
     if not reason.self_serve and mailbox.reason_code != "unknown" and "reconnect" not in summary.lower():
         summary += " Reconnecting won't fix this one, so support is the way forward."
-    note = None
-    if question.named_reason and question.named_reason != mailbox.reason_code:
-        named = knowledge.get_reason(question.named_reason)
-        note = (
-            f"You mentioned _{named.title.lower()}_, but our records show a different cause for this "
-            f"mailbox: _{title.lower()}_. The steps below are for what our records show."
-        )
+    confirmed, note = _named_cause_lines(question.named_reason, mailbox, title)
     if incident is not None:
         note = incident_line(incident) + (f"\n{note}" if note else "")
     repeated = (mailbox.recent_disconnects or 0) >= REPEATED_DISCONNECTS
@@ -214,7 +209,7 @@ def _disconnected_blocks(
             "so reconnecting may not hold: *Talk to support* and they'll look at why it keeps happening."
         )
         note = f"{note}\n{repeat_note}" if note else repeat_note
-    return b.build_disconnected_mailbox(
+    blocks = b.build_disconnected_mailbox(
         mailbox,
         title=title or "Disconnected",
         summary=summary,
@@ -224,6 +219,30 @@ def _disconnected_blocks(
         note=note,
         # An unknown cause may be a one-off: reconnecting is worth one try, support stays the main action.
         offer_reconnect=reason.self_serve or mailbox.reason_code == "unknown",
+    )
+    return [b.build_section(confirmed, block_id=f"confirmed:{mailbox.id}"), *blocks] if confirmed else blocks
+
+
+def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> tuple[str | None, str | None]:
+    """(a confirmation, a note) about the cause the person named, judged against the mailbox's record."""
+    if not named_code:
+        return None, None
+    failure = mailbox.last_failure
+    verdict = judge(named_code, mailbox.reason_code, mailbox.provider, failure.error if failure else None)
+    named = knowledge.get_reason(named_code).title.lower()
+    if verdict.kind == "same":
+        recorded = b.escape(title.lower())
+        return f"Yes — that's what our records show for *{b.escape(mailbox.email)}*: _{recorded}_.", None
+    if verdict.kind == "compatible":
+        return f"Yes — {verdict.because}. That's what our records show for *{b.escape(mailbox.email)}*.", None
+    if verdict.kind == "unconfirmed":
+        return None, (
+            f"You mentioned _{named}_. Our records don't show a clear cause for this mailbox, so I can't "
+            "confirm it: support can check with the provider."
+        )
+    return None, (
+        f"You mentioned _{named}_, but our records show a different cause for this "
+        f"mailbox: _{title.lower()}_. The steps below are for what our records show."
     )
 
 

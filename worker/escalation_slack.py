@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from api.models import Escalation
+from bot.blocks import escape
 from mailbox_assistant.redact import redact
 from worker.escalation_email import PROVIDER_NAMES, mailbox_label
 
@@ -15,16 +16,16 @@ def build_support_post(case: Escalation, support_email: str) -> tuple[str, list[
     """The notification text and blocks announcing `case` in the support channel."""
     provider = PROVIDER_NAMES.get(case.provider or "", case.provider or "unknown provider")
     text = (
-        f"Escalation #{case.id}: <@{case.asker_slack_id}> needs help with {_escape(mailbox_label(case))} "
-        f"({_escape(provider)}): {_escape(case.reason_title)}"
+        f"Escalation #{case.id}: <@{case.asker_slack_id}> needs help with {escape(mailbox_label(case))} "
+        f"({escape(provider)}): {escape(case.reason_title)}"
     )
     details = [
-        f"*Status:* {_escape(case.mailbox_status or 'unknown')}",
-        f"*Reason:* {_escape(case.reason_title)} (`{case.reason}`)",
+        f"*Status:* {escape(case.mailbox_status or 'unknown')}",
+        f"*Reason:* {escape(case.reason_title)} (`{case.reason}`)",
     ]
     if case.raw_error:
-        details.append(f"*Raw error:* `{_escape(' '.join((redact(case.raw_error) or '').split())[:300])}`")
-    details.append(f"Full details were emailed to {_escape(support_email)}; reply there to reach the user.")
+        details.append(f"*Raw error:* `{escape(' '.join((redact(case.raw_error) or '').split())[:300])}`")
+    details.append(f"Full details were emailed to {escape(support_email)}; reply there to reach the user.")
     blocks = [
         {"type": "section", "block_id": f"support_escalation:{case.id}", "text": _mrkdwn(text)},
         {"type": "context", "elements": [_mrkdwn("\n".join(details))]},
@@ -40,8 +41,3 @@ def post_to_support_channel(client: WebClient, channel: str, case: Escalation, s
 
 def _mrkdwn(text: str) -> dict[str, str]:
     return {"type": "mrkdwn", "text": text[:2900]}
-
-
-def _escape(text: str) -> str:
-    """Slack's three control characters, so user text cannot forge mentions or links."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
