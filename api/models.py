@@ -232,6 +232,8 @@ class ConversationTurn(Base):
     role: Mapped[str] = mapped_column(String(8))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # On a bot turn: the mailboxes the answer showed, as it showed them (bot/follow_up.py; migration 0007).
+    about: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
 
 # --- Proactive messages (owned by worker/notify*.py and api/incidents.py; migration 0004) -------------

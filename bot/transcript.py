@@ -38,10 +38,15 @@ class ConversationLog:
         self.record_many(slack_user_id, [(role, text)], channel)
 
     def record_many(
-        self, slack_user_id: str, new_turns: list[tuple[str, str]], channel: str | None = None
+        self,
+        slack_user_id: str,
+        new_turns: list[tuple[str, str]],
+        channel: str | None = None,
+        about: dict[str, Any] | None = None,
     ) -> None:
         """Append turns (role, text; secrets redacted, trimmed) in one write and forget the person's older
-        turns; a database failure is logged and swallowed: the answer matters more than its transcript."""
+        turns; `about` goes with the last turn (what that answer showed, for a follow-up). A database
+        failure is logged and swallowed: the answer matters more than its transcript."""
         rows = [
             {
                 "slack_user_id": slack_user_id,
@@ -49,6 +54,7 @@ class ConversationLog:
                 "role": role,
                 "text": text,
                 "created_at": now,
+                "about": None,
             }
             for role, text, now in (
                 (role, _trim(redact(" ".join((text or "").split())) or "", MAX_TURN_CHARS), self.clock())
@@ -58,11 +64,28 @@ class ConversationLog:
         ]
         if not rows:
             return
+        rows[-1]["about"] = about
         try:
             with self._write_lock, self._write_engine.begin() as connection:
                 _append(connection, slack_user_id, rows)
         except SQLAlchemyError:
             logger.warning("could not record a conversation turn of %s", slack_user_id, exc_info=True)
+
+    def last_answer(self, slack_user_id: str) -> tuple[datetime, dict[str, Any]] | None:
+        """When the person's last answer about mailboxes was given and what it showed; None if none is
+        kept (a database failure reads as none: the question is then answered in full)."""
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(
+                    select(turns.c.created_at, turns.c.about)
+                    .where(turns.c.slack_user_id == slack_user_id, turns.c.about.is_not(None))
+                    .order_by(turns.c.id.desc())
+                    .limit(1)
+                ).first()
+        except SQLAlchemyError:
+            logger.warning("could not read the last answer to %s", slack_user_id, exc_info=True)
+            return None
+        return (row.created_at, row.about) if row else None
 
     def recent(self, slack_user_id: str) -> list[dict[str, Any]]:
         """The person's recent turns, oldest first, at most `MAX_TRANSCRIPT_CHARS` of text in all."""
