@@ -13,6 +13,7 @@ from bot.incidents import OUTAGE_REASONS, ProviderIncident
 from bot.mailbox import Mailbox, parse_time
 from bot.status_client import StatusApiUnavailable
 
+FIXED_REPLIES = {"thanks": replies.thanks_reply, "off_topic": replies.off_topic_reply}
 MAX_HISTORY_READS = 5  # history reads per answer (one per disconnected mailbox the list did not count)
 
 
@@ -22,6 +23,8 @@ class MailboxSource(Protocol):
     def mailboxes_for(self, owner_email: str) -> list[Mailbox]: ...
 
     def find_by_email(self, email: str) -> list[Mailbox]: ...
+
+    def mailbox(self, mailbox_id: str) -> Mailbox | None: ...
 
 
 def respond(
@@ -44,7 +47,9 @@ def respond_to(
 ) -> Reply:
     """The reply to an already-read question (the slash command's subcommands build theirs)."""
     if question.wants_help:
-        return replies.help_reply()
+        return FIXED_REPLIES.get(question.topic, replies.help_reply)()
+    if (question.about_name or question.about_slack_id not in (None, asker.slack_id)) and not asker.is_admin:
+        return replies.refuse_other_person()  # asked about a colleague by name or mention, before any lookup
     if question.general:
         return conversation.general_answer(question)
     if not asker.email:

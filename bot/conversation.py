@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -13,45 +12,16 @@ from bot.conversation_types import Asker, Question, Reply
 from bot.evidence import judge
 from bot.incidents import ProviderIncident, incident_for, incident_line
 from bot.mailbox import Mailbox
+from bot.reading import read_question
 from bot.replies import (
     no_mailbox,
     refuse_other_address,
 )
 from mailbox_assistant.recent import RECENT
 
+__all__ = ["Asker", "Question", "Reply", "answer", "general_answer", "read_question", "status_answer"]
+
 REPEATED_DISCONNECTS = 3  # this many disconnections within RECENT make support the main action
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")
-_MENTION = re.compile(r"<[@!#][^>]*>")
-_PERSONAL = re.compile(r"\b(my|mine|i|i'm|im|me|our|ours|we|us)\b", re.IGNORECASE)
-_GENERAL = re.compile(
-    r"\b(mailboxes|inboxes|accounts|usually|generally|general|typically|common|commonly|reasons|"
-    r"anyone|someone|people|a mailbox|an inbox)\b",
-    re.IGNORECASE,
-)
-_ABOUT_MAILBOX = re.compile(
-    r"\b(mailbox\w*|inbox\w*|e-?mails?|gmail|outlook|disconnect\w*|connect\w*|status|broken|wrong)\b", re.I
-)
-HELP_WORDS = {"help", "?", "hi", "hello", "hey"}
-
-
-def read_question(raw_text: str) -> Question:
-    """Clean Slack markup from a message and work out what is being asked."""
-    text = _MENTION.sub(" ", _SLACK_LINK.sub(_link_text, raw_text or ""))
-    text = " ".join(text.split())
-    found = EMAIL.search(text)
-    if not text or text.lower().strip(" !.") in HELP_WORDS:
-        return Question(text=text, intent="other", wants_help=True)
-    intent, named_reason = knowledge.match(text)
-    about_mailbox = bool(_ABOUT_MAILBOX.search(text)) or intent != "other"
-    return Question(
-        text=text,
-        intent=intent,
-        named_reason=named_reason if named_reason and named_reason != "unknown" else None,
-        about_email=found.group(0).lower() if found else None,
-        general=not found and not _PERSONAL.search(text) and bool(_GENERAL.search(text)),
-        wants_help=not about_mailbox,
-    )
 
 
 def may_ask_about(question: Question, asker: Asker, own: list[Mailbox]) -> bool:
@@ -124,7 +94,9 @@ def status_answer(
         out.extend(b.build_feedback_with_question(disconnected[0].id))
     else:
         out.append(b.build_actions([b.build_escalate_button(connected[0].id)], block_id="support"))
-    return Reply(text=_summary_text(disconnected, connected), blocks=out, private=True)
+    return Reply(
+        text=_summary_text(disconnected, connected), blocks=out, private=True, mailboxes=tuple(mailboxes)
+    )
 
 
 def general_answer(question: Question, provider: str | None = None, lead: str | None = None) -> Reply:
@@ -277,7 +249,3 @@ def _summary_text(disconnected: list[Mailbox], connected: list[Mailbox]) -> str:
 
 def _numbered(steps: tuple[str, ...]) -> str:
     return "\n".join(f"{number}. {step}" for number, step in enumerate(steps, start=1))
-
-
-def _link_text(match: re.Match[str]) -> str:
-    return match.group(2) or match.group(3) or ""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.mailbox import Mailbox
+
 
 @dataclass(frozen=True)
 class Asker:
@@ -24,7 +26,20 @@ class Question:
     named_reason: str | None = None
     about_email: str | None = None
     general: bool = False
-    wants_help: bool = False
+    wants_help: bool = False  # not a question about a mailbox: `topic` says which fixed reply fits
+    topic: str = "mailbox"  # "mailbox", "help", "thanks" or "off_topic"
+    about_slack_id: str | None = None  # someone mentioned (<@U…>)
+    about_name: str | None = None  # someone named ("frank's inbox")
+    follow_up: bool = False  # reads as a follow-up ("still broken", "any update?")
+    frustrated: bool = False  # angry or fed up ("wtf", "3rd time this week")
+    asks_if_fixed: bool = False  # "is it fixed now?"
+    language: str = "en"
+    with_file: bool = False  # a file or screenshot came with it (not read)
+
+    @property
+    def names_someone(self) -> bool:
+        """True when the question names a person or an address (who may be someone else)."""
+        return bool(self.about_email or self.about_slack_id or self.about_name)
 
 
 @dataclass(frozen=True)
@@ -34,3 +49,6 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)
     private: bool = False
+    # What the reply said about mailbox statuses, so a follow-up can tell what changed since.
+    mailboxes: tuple[Mailbox, ...] = ()
+    follow_ups: int = 0  # follow-ups answered since the last full answer, this one included

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +16,6 @@ from typing import Any
 
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -70,8 +68,6 @@ class EscalationDesk:
         self.source = source
         self.conversations = conversations
         self.clock = clock
-        self._team_id: str | None = None
-        self._team_lock = threading.Lock()
 
     def open_case(self, user: SlackUser, mailbox_ref: str, team_id: str | None = None) -> Opened:
         """The open case of `user` about `mailbox_ref`; created and queued for the worker if none is open."""
@@ -99,16 +95,6 @@ class EscalationDesk:
                 return Opened(winner, created=False)
         logger.info("escalation %s opened by %s for %s", fresh.id, user.id, key)
         return Opened(fresh, created=True)
-
-    def team_id(self, client: WebClient) -> str | None:
-        """The workspace id (for a Slack link to the person in the email), asked once of `auth.test`."""
-        with self._team_lock:
-            if self._team_id is None:
-                try:
-                    self._team_id = client.auth_test().get("team_id")
-                except SlackApiError:
-                    logger.warning("auth.test failed; escalation emails will name the Slack user id only")
-            return self._team_id
 
     def _is_stale(self, case: Escalation, mailbox: Mailbox | None) -> bool:
         """True when the open case is out of date: too old, or opened before a newer disconnection."""
@@ -188,7 +174,7 @@ def request_escalation(
     if user.is_bot:
         return None
     desk: EscalationDesk = services.escalations
-    opened = desk.open_case(user, mailbox_ref, team_id=team_id or desk.team_id(client))
+    opened = desk.open_case(user, mailbox_ref, team_id=team_id or services.identity.team_id(client))
     text, blocks = confirmation(opened.case, created=opened.created)
     services.conversations.record(user_id, "bot", text)
     if respond is not None:
@@ -199,21 +185,21 @@ def request_escalation(
     return opened
 
 
-def answer_contact_support(client: WebClient, services: Any, user_id: str, asker: Asker) -> Reply:
+def answer_contact_support(
+    desk: EscalationDesk, source: Any, user: SlackUser, asker: Asker, team_id: str | None = None
+) -> Reply:
     """ "Can I talk to a human?": open the case for the person's disconnected mailbox, or ask which one."""
     mailboxes: list[Mailbox] = []
     if asker.email:
         # When the status API is down the case is opened on the person's address with what is known.
         with contextlib.suppress(StatusApiUnavailable):
-            mailboxes = services.source.mailboxes_for(asker.email)
+            mailboxes = source.mailboxes_for(asker.email)
     candidates = [m for m in mailboxes if m.is_disconnected] or mailboxes
     if len(candidates) > 1:
         text, blocks = choose_mailbox(candidates)
         return Reply(text=text, blocks=blocks, private=True)
-    ref = candidates[0].id if candidates else (asker.email or f"slack:{user_id}")
-    desk: EscalationDesk = services.escalations
-    user = services.identity.user(client, user_id)
-    opened = desk.open_case(user, ref, team_id=desk.team_id(client))
+    ref = candidates[0].id if candidates else (asker.email or f"slack:{user.id}")
+    opened = desk.open_case(user, ref, team_id=team_id)
     text, blocks = confirmation(opened.case, created=opened.created)
     return Reply(text=text, blocks=blocks, private=True)
 

@@ -1,13 +1,17 @@
-"""Who is asking: the Slack user's email from `users.info`, cached briefly."""
+"""Who is asking: the Slack user's email from `users.info`, cached briefly; and the workspace id."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,24 @@ class SlackUser:
     email: str | None
     name: str
     is_bot: bool
+    names: tuple[str, ...] = ()  # real name, display name and handle, for finding people by name
+    deleted: bool = False
+
+
+def slack_user(data: dict[str, Any]) -> SlackUser:
+    """A user object of Slack's Web API (`users.info`, `users.list`, `users.lookupByEmail`)."""
+    user_id = data.get("id") or ""
+    profile = data.get("profile") or {}
+    real_name = profile.get("real_name") or data.get("real_name") or ""
+    names = (real_name, profile.get("display_name") or "", data.get("name") or "")
+    return SlackUser(
+        id=user_id,
+        email=(profile.get("email") or "").lower() or None,
+        name=real_name or data.get("name") or user_id,
+        is_bot=bool(data.get("is_bot")) or user_id == "USLACKBOT",
+        names=tuple(name for name in names if name),
+        deleted=bool(data.get("deleted")),
+    )
 
 
 class Identity:
@@ -28,6 +50,7 @@ class Identity:
         self.clock = clock
         self._cache: dict[str, tuple[float, SlackUser]] = {}
         self._lock = threading.Lock()
+        self._team_id: str | None = None
 
     def user(self, client: WebClient, user_id: str) -> SlackUser:
         """The Slack user `user_id`; Slack errors propagate (they reach the app's error handler)."""
@@ -42,15 +65,22 @@ class Identity:
             if exc.response.get("error") != "user_not_found":
                 raise
             data = {"id": user_id}
-        profile = data.get("profile") or {}
-        user = SlackUser(
-            id=user_id,
-            email=(profile.get("email") or "").lower() or None,
-            name=profile.get("real_name") or data.get("real_name") or data.get("name") or user_id,
-            is_bot=bool(data.get("is_bot")) or user_id == "USLACKBOT",
-        )
+        user = slack_user({**data, "id": user_id})
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
             self._cache[user_id] = (now, user)
         return user
+
+    def team_id(self, client: WebClient) -> str | None:
+        """The workspace id (for a Slack link to a person in support's email), asked once of `auth.test`;
+        None while Slack cannot say."""
+        if self._team_id is None:
+            try:
+                team_id = client.auth_test().get("team_id")
+            except SlackApiError:
+                logger.warning("auth.test failed; escalation emails will name the Slack user id only")
+                return None
+            with self._lock:
+                self._team_id = team_id
+        return self._team_id

@@ -1,9 +1,11 @@
-"""The fixed replies: nothing found, refused, unavailable, help, and the public pointer."""
+"""The fixed replies: nothing found, refused, unavailable, help, off-topic, thanks, people not found or
+ambiguous, and the public pointer."""
 
 from __future__ import annotations
 
 from bot import blocks as b
 from bot.conversation_types import Asker, Reply
+from bot.identity import SlackUser
 
 
 def no_mailbox(looked_up: str) -> Reply:
@@ -78,6 +80,84 @@ def help_reply() -> Reply:
         "Your mailboxes are also on my *Home* tab."
     )
     return Reply(text="What I can do", blocks=[b.build_section(text, block_id="help")])
+
+
+def off_topic_reply() -> Reply:
+    """A request the bot cannot help with ("write me a cold email"): say so briefly, and what it can do."""
+    text = (
+        "Sorry, I only help with mailbox connections. I can tell you why your mailbox disconnected, how to "
+        "reconnect it, and put you in touch with support. Try _Why did my mailbox disconnect?_"
+    )
+    return Reply(
+        text="I only help with mailbox connections.", blocks=[b.build_section(text, block_id="off_topic")]
+    )
+
+
+def thanks_reply() -> Reply:
+    """Thanks (often after a fix): a short, friendly answer, no diagnosis."""
+    text = "Glad to help! If your mailbox disconnects again, just message me and I'll check what happened."
+    return Reply(text="Glad to help!", blocks=[b.build_section(text, block_id="thanks")])
+
+
+def refuse_other_person() -> Reply:
+    """Someone who is not an admin asked about a colleague: refuse politely, reveal nothing."""
+    return Reply(
+        text="I can only show you your own mailboxes.",
+        blocks=[
+            b.build_section(
+                "Sorry, I can only show you your own mailboxes. Your colleague can ask me about theirs, "
+                "or an admin can look them up.",
+                block_id="refused",
+            )
+        ],
+    )
+
+
+def unknown_person(name: str) -> Reply:
+    """An admin named someone the workspace does not know."""
+    return Reply(
+        text=f"I couldn't find anyone named {name}.",
+        blocks=[
+            b.build_section(
+                f"I couldn't find anyone named *{b.escape(name)}* in this workspace. "
+                "Try their email address or mention them (@name).",
+                block_id="unknown_person",
+            )
+        ],
+    )
+
+
+def ambiguous_person(name: str, people: list[SlackUser]) -> Reply:
+    """An admin named several people at once: list them and ask which one."""
+    listed = "\n".join(
+        f"• *{b.escape(person.name)}*" + (f" ({b.escape(person.email)})" if person.email else "")
+        for person in people[:10]
+    )
+    more = f"\n…and {len(people) - 10} more." if len(people) > 10 else ""
+    return Reply(
+        text=f"I found {len(people)} people named {name}, which one?",
+        blocks=[
+            b.build_section(
+                f"I found {len(people)} people named *{b.escape(name)}*, which one?\n{listed}{more}\n"
+                "Ask again with their email address or mention them (@name).",
+                block_id="ambiguous_person",
+            )
+        ],
+    )
+
+
+def no_email_for(person: SlackUser) -> Reply:
+    """An admin asked about someone whose Slack profile has no email to look mailboxes up by."""
+    return Reply(
+        text=f"{person.name} has no email address in Slack.",
+        blocks=[
+            b.build_section(
+                f"*{b.escape(person.name)}* has no email address on their Slack profile, so I can't look up "
+                "their mailboxes. Ask me about their mailbox's address instead.",
+                block_id="no_email",
+            )
+        ],
+    )
 
 
 def public_pointer(asker: Asker) -> Reply:

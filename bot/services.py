@@ -8,15 +8,16 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import assistant, conversation, replies
+from bot import assistant, replies
+from bot.answering import AnswerPath
 from bot.blocks import build_home_view
 from bot.conversation import Asker, Question, Reply
 from bot.dedupe import EventDedupe
-from bot.escalation import EscalationDesk, answer_contact_support
+from bot.directory import People, SlackDirectory
+from bot.escalation import EscalationDesk
 from bot.identity import Identity
 from bot.links import reconnect_url
 from bot.mailbox import Mailbox
-from bot.plaintext import render_blocks
 from bot.transcript import ConversationLog
 from mailbox_assistant.settings import Settings
 
@@ -31,6 +32,16 @@ class Services:
     conversations: ConversationLog | None = None
     escalations: EscalationDesk | None = None
     dedupe: EventDedupe | None = None
+    people: People = field(default_factory=People)
+
+    def __post_init__(self) -> None:
+        self.path = AnswerPath(
+            source=self.source,
+            reconnect_url=self.reconnect_url,
+            admin_ids=self.settings.admin_slack_ids,
+            conversations=self.conversations,
+            escalations=self.escalations,
+        )
 
     def first_delivery(self, body: dict[str, Any]) -> bool:
         """False for a retried delivery of an event some bot process already handled (then do nothing)."""
@@ -40,12 +51,13 @@ class Services:
         """The reconnect link for `mailbox`."""
         return reconnect_url(mailbox, self.settings)
 
+    def directory(self, client: WebClient) -> SlackDirectory:
+        """People as this request's Slack client finds them (users cached across requests)."""
+        return SlackDirectory(client, self.identity, self.people)
+
     def asker(self, client: WebClient, user_id: str) -> Asker | None:
         """The asker behind a Slack user id; None for bots."""
-        user = self.identity.user(client, user_id)
-        if user.is_bot:
-            return None
-        return Asker(slack_id=user_id, email=user.email, is_admin=user_id in self.settings.admin_slack_ids)
+        return self.path.asker(self.directory(client), user_id)
 
     def answer(
         self,
@@ -54,56 +66,21 @@ class Services:
         text: str,
         deliver: Callable[[Reply], object],
         question: Question | None = None,
+        *,
+        bot_user_id: str | None = None,
+        with_file: bool = False,
     ) -> Reply | None:
-        """Answer `text` from `user_id`: build the reply, `deliver` it (post it to Slack), then record the
-        turns; None (nothing delivered) when the user is a bot.
-
-        The transcript is written after the reply is delivered, so the person never waits for it; it is
-        read only by an escalation, which needs a later click. Asking for a human is the exception: the
-        case being opened copies the transcript, so the question is recorded before it."""
-        asker = self.asker(client, user_id)
-        if asker is None:
-            return None
-        question = question or conversation.read_question(text)
-        if self.wants_support(question):
-            self.record_turns(user_id, [("user", text)])
-            reply = answer_contact_support(client, self, user_id, asker)
-            self.deliver_then_record(user_id, reply, deliver)
-            return reply
-        reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
-        self.deliver_then_record(user_id, reply, deliver, question_text=text)
-        return reply
-
-    def deliver_then_record(
-        self,
-        user_id: str,
-        reply: Reply,
-        deliver: Callable[[Reply], object],
-        question_text: str | None = None,
-    ) -> None:
-        """Deliver `reply`, then record the question (when given) and the reply; a reply that could not be
-        delivered is not recorded as said (the question still is), and the error propagates."""
-        question_turns = [("user", question_text)] if question_text is not None else []
-        try:
-            deliver(reply)
-        except Exception:
-            self.record_turns(user_id, question_turns)
-            raise
-        self.record_turns(user_id, [*question_turns, ("bot", render_blocks(reply.blocks, reply.text))])
-
-    def wants_support(self, question: Question) -> bool:
-        """True when the person asks for a human ("can I talk to support?", "this didn't help")."""
-        return (
-            self.escalations is not None
-            and question.intent == "contact_support"
-            and not question.wants_help
-            and not question.general
+        """Answer `text` from `user_id` through the one answer path (`bot/answering.py`): build the reply,
+        `deliver` it (post it to Slack), then record the turns; None when the user is a bot."""
+        return self.path.answer(
+            self.directory(client),
+            user_id,
+            text,
+            deliver,
+            question=question,
+            bot_user_id=bot_user_id,
+            with_file=with_file,
         )
-
-    def record_turns(self, user_id: str, turns: list[tuple[str, str]]) -> None:
-        """Keep turns (role, text) of the conversation for a later escalation (no-op without a database)."""
-        if self.conversations is not None:
-            self.conversations.record_many(user_id, turns)
 
     def home_view(self, client: WebClient, user_id: str) -> dict[str, Any]:
         """The App Home view of `user_id`."""

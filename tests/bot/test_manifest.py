@@ -13,6 +13,8 @@ MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
 # The scope each Web API method the bot calls needs (methods without a scope need none).
 METHOD_SCOPES = {
     "users_info": {"users:read", "users:read.email"},  # the email field needs users:read.email
+    "users_lookupByEmail": {"users:read.email"},  # an admin asking about someone by address
+    "users_list": {"users:read"},  # an admin asking about someone by name
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "conversations_open": {"im:write"},

@@ -61,10 +61,33 @@ class FakeSlack:
         """A response_url that lands here (recorded as method `response_url`)."""
         return f"{self._server.url}/response/{name}"
 
-    def add_user(self, user_id: str, email: str | None, *, is_bot: bool = False, name: str = "") -> None:
-        """Make `users.info` know a user."""
-        profile = {"real_name": name or user_id, **({"email": email} if email else {})}
-        self.users[user_id] = {"id": user_id, "name": name or user_id, "is_bot": is_bot, "profile": profile}
+    def add_user(
+        self,
+        user_id: str,
+        email: str | None,
+        *,
+        is_bot: bool = False,
+        name: str = "",
+        display_name: str = "",
+        handle: str = "",
+    ) -> None:
+        """Make `users.info`, `users.lookupByEmail` and `users.list` know a user (shaped as Slack's are:
+        `name` is the handle, the names people see are in the profile)."""
+        real_name = name or user_id
+        profile = {
+            "real_name": real_name,
+            "display_name": display_name,
+            **({"email": email} if email else {}),
+        }
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": handle or real_name.lower().replace(" ", "."),
+            "real_name": real_name,
+            "deleted": False,
+            "is_bot": is_bot,
+            "profile": profile,
+        }
 
     def fail_next(
         self, method: str, status: int, times: int = 1, headers: dict[str, str] | None = None
@@ -165,6 +188,7 @@ class FakeSlack:
             },
             "users.info": lambda: self._user(body.get("user", "")),
             "users.lookupByEmail": lambda: self._user_by_email(body.get("email", "")),
+            "users.list": lambda: self._user_page(body.get("cursor") or "", int(body.get("limit") or 0)),
             "conversations.open": lambda: {"channel": {"id": "D" + str(body.get("users", "")).lstrip("U")}},
             "chat.postMessage": lambda: {"channel": body.get("channel"), "ts": ts, "message": {"ts": ts}},
             "chat.postEphemeral": lambda: {"message_ts": ts},
@@ -187,6 +211,22 @@ class FakeSlack:
 
     def _user_by_email(self, email: str) -> dict[str, Any]:
         for user in self.users.values():
-            if user["profile"].get("email") == email:
+            if (user["profile"].get("email") or "").lower() == email.lower():
                 return {"user": user}
         return {"error": "users_not_found"}
+
+    def _user_page(self, cursor: str, limit: int) -> dict[str, Any]:
+        """One page of `users.list` (Slack pages by an opaque cursor; its default and maximum are 1000
+        members per page, and it may return fewer)."""
+        limit = min(limit or 1000, 1000)
+        if cursor and not cursor.startswith("page:"):
+            return {"error": "invalid_cursor"}
+        start = int(cursor.removeprefix("page:") or 0)
+        members = list(self.users.values())
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "members": page,
+            "cache_ts": int(time.time()),
+            "response_metadata": {"next_cursor": f"page:{start + limit}" if more else ""},
+        }

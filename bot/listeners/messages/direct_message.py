@@ -9,14 +9,19 @@ from slack_sdk import WebClient
 
 from bot.conversation import Reply
 
+# A message with files attached is answered too (the files are not read); other subtypes are edits,
+# deletions, joins and bots' messages.
+ANSWERED_SUBTYPES = (None, "file_share")
+
 
 def direct_message(
     event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Reply to a person's direct message; edits, joins, bots' messages and retries are ignored."""
+    """Reply to a person's direct message (a file or screenshot included); edits, joins, bots' messages
+    and retries are ignored."""
     if (
         event.get("channel_type") != "im"
-        or event.get("subtype")
+        or event.get("subtype") not in ANSWERED_SUBTYPES
         or event.get("bot_id")
         or not event.get("user")
         or not context["services"].first_delivery(body)
@@ -29,4 +34,11 @@ def direct_message(
             channel=event["channel"], thread_ts=event.get("thread_ts"), text=reply.text, blocks=reply.blocks
         )
 
-    context["services"].answer(client, event["user"], event.get("text", ""), deliver=post)
+    context["services"].answer(
+        client,
+        event["user"],
+        event.get("text") or "",
+        deliver=post,
+        bot_user_id=context.bot_user_id,
+        with_file=event.get("subtype") == "file_share" or bool(event.get("files")),
+    )

@@ -1,0 +1,197 @@
+"""The one answer path, free of Slack objects: the listeners (through `Services`) and the demo answer a
+person through it, so what works in Slack works in the terminal.
+
+Who asks → asking for a human? open the case → following up on an answer? say what changed → naming
+someone? an admin's name or mention becomes an address, anyone else is refused → the answer
+(`bot/assistant.py`) → the language line and the file note → deliver → record the turns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from api.models import utcnow
+from bot import assistant, follow_up, replies
+from bot import blocks as b
+from bot.conversation_types import Asker, Question, Reply
+from bot.directory import Directory
+from bot.escalation import EscalationDesk, answer_contact_support
+from bot.identity import SlackUser
+from bot.mailbox import Mailbox
+from bot.plaintext import render_blocks
+from bot.reading import read_question
+from bot.status_client import StatusApiUnavailable
+from bot.transcript import ConversationLog
+from knowledge.language import english_follows
+
+FILE_NOTE = (
+    "I can't read images or files, so here is what your mailbox's status shows. If your screenshot has an "
+    "error message, paste its text here and I'll read it."
+)
+
+
+@dataclass
+class AnswerPath:
+    """Answers people: status source, reconnect links, admins, and where turns and cases are kept."""
+
+    source: assistant.MailboxSource
+    reconnect_url: Callable[[Mailbox], str]
+    admin_ids: Collection[str] = ()
+    conversations: ConversationLog | None = None
+    escalations: EscalationDesk | None = None
+    clock: Callable[[], datetime] = utcnow
+
+    def asker(self, directory: Directory, user_id: str) -> Asker | None:
+        """The asker behind a Slack user id; None for bots."""
+        user = directory.user(user_id)
+        if user.is_bot:
+            return None
+        return Asker(slack_id=user_id, email=user.email, is_admin=user_id in self.admin_ids)
+
+    def answer(
+        self,
+        directory: Directory,
+        user_id: str,
+        text: str,
+        deliver: Callable[[Reply], object],
+        *,
+        question: Question | None = None,
+        bot_user_id: str | None = None,
+        with_file: bool = False,
+    ) -> Reply | None:
+        """Answer `text` from `user_id`: build the reply, `deliver` it, then record the turns; None (nothing
+        delivered) when the user is a bot.
+
+        The transcript is written after the reply is delivered, so the person never waits for it. Asking
+        for a human is the exception: the case being opened copies the transcript, so the question is
+        recorded before it."""
+        asker = self.asker(directory, user_id)
+        if asker is None:
+            return None
+        question = question or read_question(text, bot_user_id=bot_user_id, with_file=with_file)
+        if self.wants_support(question):
+            self.record_turns(user_id, [("user", text)])
+            desk: Any = self.escalations
+            user = directory.user(user_id)
+            reply = answer_contact_support(desk, self.source, user, asker, team_id=directory.team_id())
+            reply = with_notes(question, reply)
+            self.deliver_then_record(user_id, reply, deliver)
+            return reply
+        reply = with_notes(question, self.reply_to(directory, question, asker))
+        self.deliver_then_record(user_id, reply, deliver, question_text=text or "(a file)")
+        return reply
+
+    def reply_to(self, directory: Directory, question: Question, asker: Asker) -> Reply:
+        """The reply to a read question (no support case, no notes)."""
+        if question.follow_up and self.conversations is not None:
+            last = self.last_answer(asker.slack_id)
+            if follow_up.is_follow_up(question, last, self.clock()):
+                return self.follow_up_reply(question, last)
+        resolved = resolve_person(directory, question, asker)
+        if isinstance(resolved, Reply):
+            return resolved
+        question, person = resolved
+        reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        if person is None or not reply.private:
+            return reply
+        label = f"*{b.escape(person.name)}*" + (f" ({b.escape(person.email)})" if person.email else "")
+        lead = b.build_section(f"Here is what I see for {label}:", block_id="about_person")
+        return replace(reply, blocks=[lead, *reply.blocks])
+
+    def follow_up_reply(self, question: Question, last: Any) -> Reply:
+        """What changed for the mailboxes of `last`, read again from the status API."""
+        try:
+            current = [m for m in (self.source.mailbox(seen.id) for seen in last.mailboxes) if m is not None]
+        except StatusApiUnavailable:
+            return replies.status_unavailable()
+        return follow_up.follow_up_answer(question, last, current, reconnect_url=self.reconnect_url)
+
+    def last_answer(self, user_id: str) -> follow_up.LastAnswer | None:
+        """The person's last answer about mailboxes, from the transcript."""
+        found = self.conversations.last_answer(user_id) if self.conversations is not None else None
+        return follow_up.LastAnswer.from_about(*found) if found else None
+
+    def wants_support(self, question: Question) -> bool:
+        """True when the person asks for a human ("can I talk to support?", "this didn't help")."""
+        return (
+            self.escalations is not None
+            and question.intent == "contact_support"
+            and not question.wants_help
+            and not question.general
+        )
+
+    def deliver_then_record(
+        self,
+        user_id: str,
+        reply: Reply,
+        deliver: Callable[[Reply], object],
+        question_text: str | None = None,
+    ) -> None:
+        """Deliver `reply`, then record the question (when given) and the reply with what it showed; a
+        reply that could not be delivered is not recorded as said (the question still is), and the error
+        propagates."""
+        question_turns = [("user", question_text)] if question_text is not None else []
+        try:
+            deliver(reply)
+        except Exception:
+            self.record_turns(user_id, question_turns)
+            raise
+        bot_turn = ("bot", render_blocks(reply.blocks, reply.text))
+        self.record_turns(user_id, [*question_turns, bot_turn], about=follow_up.about_of(reply))
+
+    def record_turns(
+        self, user_id: str, turns: list[tuple[str, str]], about: dict[str, Any] | None = None
+    ) -> None:
+        """Keep turns (role, text) of the conversation for follow-ups and escalations (no-op without a
+        database)."""
+        if self.conversations is not None:
+            self.conversations.record_many(user_id, turns, about=about)
+
+
+def resolve_person(
+    directory: Directory, question: Question, asker: Asker
+) -> tuple[Question, SlackUser | None] | Reply:
+    """An admin's question about someone, made a question about their address (with who they are), or
+    the reply when the name finds no one, several people, or no address. Other askers' questions are
+    returned as they are (`assistant.respond_to` refuses what they may not see)."""
+    if not asker.is_admin or not question.names_someone:
+        return question, None
+    if question.about_slack_id:
+        if question.about_slack_id == asker.slack_id:
+            return replace(question, about_slack_id=None), None
+        person = directory.user(question.about_slack_id)
+        if not person.email:
+            return replies.no_email_for(person)
+        return replace(question, about_slack_id=None, about_email=person.email), person
+    if question.about_name:
+        people = directory.by_name(question.about_name)
+        if not people:
+            return replies.unknown_person(question.about_name)
+        if len(people) > 1:
+            return replies.ambiguous_person(question.about_name, people)
+        [person] = people
+        if not person.email:
+            return replies.no_email_for(person)
+        if person.id == asker.slack_id:
+            return replace(question, about_name=None), None
+        return replace(question, about_name=None, about_email=person.email), person
+    if question.about_email and question.about_email != (asker.email or "").lower():
+        return question, directory.by_email(question.about_email)  # who it is, when it is a person's
+    return question, None
+
+
+def with_notes(question: Question, reply: Reply) -> Reply:
+    """`reply` led by the line saying the details follow in English (a question in another language) and
+    the note that files are not read (a message with a file)."""
+    lead: list[dict[str, Any]] = []
+    line = english_follows(question.language)
+    if line:
+        lead.append(b.build_context(b.escape(line), block_id="language"))
+    if question.with_file:
+        lead.append(b.build_context(FILE_NOTE, block_id="file_note"))
+    if not lead:
+        return reply
+    return replace(reply, text=f"{line} {reply.text}" if line else reply.text, blocks=[*lead, *reply.blocks])

@@ -1,0 +1,178 @@
+"""Follow-ups, pure: a message soon after an answer about the same mailboxes ("still broken", "is it fixed
+now?") gets what changed since that answer, not the whole explanation again; and support first once the
+person is clearly fed up.
+
+The last answer is remembered with the conversation's turns (`bot/transcript.py`, the bot turn's
+`about`): the mailboxes it showed, as it showed them, and how many follow-ups came since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import knowledge
+from bot import blocks as b
+from bot.conversation import disconnected_mailbox_blocks
+from bot.conversation_types import Question, Reply
+from bot.mailbox import Mailbox, parse_time
+
+FOLLOW_UP_WINDOW = timedelta(minutes=10)  # a message later than this after the answer is a new question
+SUPPORT_FIRST_AT = 3  # the third follow-up in a row puts support first (an angry one at once)
+MAX_REMEMBERED = 10  # mailboxes remembered of one answer
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One mailbox as an answer showed it."""
+
+    id: str
+    email: str
+    status: str
+    disconnected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LastAnswer:
+    """The bot's last answer about mailboxes: when, which mailboxes as they were, follow-ups since."""
+
+    at: datetime
+    mailboxes: tuple[Seen, ...]
+    follow_ups: int = 0
+
+    @classmethod
+    def from_about(cls, at: datetime, about: dict[str, Any]) -> LastAnswer | None:
+        """Read back what `about_of` remembered; None when it says nothing usable."""
+        try:
+            seen = tuple(
+                Seen(str(m["id"]), m["email"], m["status"], parse_time(m.get("disconnected_at")))
+                for m in about["mailboxes"]
+            )
+            return cls(at=at, mailboxes=seen, follow_ups=int(about.get("follow_ups") or 0)) if seen else None
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def about_of(reply: Reply) -> dict[str, Any] | None:
+    """What to remember of a reply for a follow-up (JSON): its mailboxes as shown; None for replies that
+    showed no mailbox status."""
+    if not reply.mailboxes:
+        return None
+    return {
+        "mailboxes": [
+            {
+                "id": m.id,
+                "email": m.email,
+                "status": m.status,
+                "disconnected_at": m.disconnected_at.isoformat() if m.disconnected_at else None,
+            }
+            for m in reply.mailboxes[:MAX_REMEMBERED]
+        ],
+        "follow_ups": reply.follow_ups,
+    }
+
+
+def is_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> bool:
+    """True when `question` follows up on `last`: soon after it, sounding like a follow-up, and asking
+    nothing new (no cause, person or address named, not how to reconnect, not for a human)."""
+    return (
+        last is not None
+        and question.follow_up
+        and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
+        and not question.named_reason
+        and not question.names_someone
+        and question.intent not in ("how_to_reconnect", "contact_support")
+        and not question.general
+        and not question.with_file
+    )
+
+
+def follow_up_answer(
+    question: Question, last: LastAnswer, current: list[Mailbox], *, reconnect_url: Callable[[Mailbox], str]
+) -> Reply:
+    """What changed since `last` for its mailboxes (`current`: as they are now), briefly; support first
+    on the third follow-up in a row or an angry one."""
+    count = last.follow_ups + 1
+    support_first = question.frustrated or count >= SUPPORT_FIRST_AT
+    now_by_id = {m.id: m for m in current}
+    pairs = [(seen, now_by_id[seen.id]) for seen in last.mailboxes if seen.id in now_by_id]
+    mailboxes = [mailbox for _, mailbox in pairs]
+    out: list[dict[str, Any]] = []
+    if support_first and mailboxes:
+        target = next((m for m in mailboxes if m.is_disconnected), mailboxes[0])
+        out.append(
+            b.build_section(
+                "I'm sorry this keeps happening. Support can find out why: press *Talk to support* and "
+                "they'll get the mailbox's details and our conversation, so you won't have to explain again.",
+                block_id="support_first",
+            )
+        )
+        out.append(b.build_actions([b.build_escalate_button(target.id, primary=True)], block_id="support"))
+    for seen, mailbox in pairs:
+        out.extend(_changes(question, seen, mailbox, reconnect_url, offer_support=not support_first))
+    if not pairs:
+        out.append(b.build_section("I can't find the mailboxes of my last answer any more.", block_id="gone"))
+    out.append(
+        b.build_context("Ask “why did my mailbox disconnect?” for the full explanation again.", "follow_up")
+    )
+    return Reply(text=_summary(pairs), blocks=out, private=True, mailboxes=tuple(mailboxes), follow_ups=count)
+
+
+def _changes(
+    question: Question,
+    seen: Seen,
+    mailbox: Mailbox,
+    reconnect_url: Callable[[Mailbox], str],
+    offer_support: bool,
+) -> list[dict[str, Any]]:
+    """The blocks saying how one mailbox changed since the last answer."""
+    email = b.escape(mailbox.email)
+    if not mailbox.is_disconnected:
+        if seen.status == "disconnected":
+            text = f":large_green_circle: {_yes(question)}*{email}* is connected again now."
+        else:
+            text = f":large_green_circle: *{email}* is still connected."
+        return [b.build_section(text, block_id=f"mailbox:{mailbox.id}")]
+    if seen.status != "disconnected":  # a new disconnection: the full explanation is news
+        lead = b.build_section(f"*{email}* has disconnected since my last answer.", f"changed:{mailbox.id}")
+        return [lead, *disconnected_mailbox_blocks(mailbox, reconnect_url)]
+    reason = knowledge.get_reason(mailbox.reason_code)
+    title = b.escape((mailbox.last_failure and mailbox.last_failure.title) or reason.title)
+    since = b.format_time(mailbox.disconnected_at)
+    if seen.disconnected_at == mailbox.disconnected_at:
+        text = (
+            f":red_circle: {_no(question)}*{email}* is still disconnected, since {since}: *{title}*. "
+            "Nothing has changed since my last answer."
+        )
+    else:
+        text = f":red_circle: *{email}* reconnected, then disconnected again {since}: *{title}*."
+    buttons = []
+    if reason.self_serve or mailbox.reason_code == "unknown":
+        buttons.append(b.build_reconnect_button(mailbox, reconnect_url(mailbox), primary=reason.self_serve))
+    if offer_support:
+        buttons.append(b.build_escalate_button(mailbox.id, primary=not reason.self_serve))
+    out = [b.build_section(text, block_id=f"reason:{mailbox.reason_code}:{mailbox.id}")]
+    if buttons:
+        out.append(b.build_actions(buttons, block_id=f"actions:{mailbox.id}"))
+    return out
+
+
+def _yes(question: Question) -> str:
+    return "Yes — " if question.asks_if_fixed else ""
+
+
+def _no(question: Question) -> str:
+    return "No — " if question.asks_if_fixed else ""
+
+
+def _summary(pairs: list[tuple[Seen, Mailbox]]) -> str:
+    """The notification text: the first mailbox's news."""
+    if not pairs:
+        return "I can't find the mailboxes of my last answer any more."
+    seen, mailbox = pairs[0]
+    if not mailbox.is_disconnected:
+        state = "connected again" if seen.status == "disconnected" else "still connected"
+        return f"{mailbox.email} is {state}"
+    return f"{mailbox.email} is {'still ' if seen.status == 'disconnected' else ''}disconnected"

@@ -1,0 +1,149 @@
+"""Reading a chat message, pure: what it asks, about whom, in which language, and how it sounds.
+
+`knowledge.match` reads the intent and the cause named; this module adds what a conversation needs on
+top of it: whether the message is about a mailbox at all (an "email" alone is not: "write me a cold
+email" is off-topic), greetings and thanks, someone else named (a mention, an address, "frank's inbox"),
+and the cues of a follow-up ("still broken", "any update?") and of frustration ("wtf", "3rd time").
+"""
+
+from __future__ import annotations
+
+import re
+
+import knowledge
+from bot.conversation_types import Question
+from knowledge.language import detect_language
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<[@!#][^>]*>")
+_PERSONAL = re.compile(r"\b(my|mine|i|i'm|im|me|our|ours|we|us)\b", re.IGNORECASE)
+_GENERAL = re.compile(
+    r"\b(mailboxes|inboxes|accounts|usually|generally|general|typically|common|commonly|reasons|"
+    r"anyone|someone|people|a mailbox|an inbox)\b",
+    re.IGNORECASE,
+)
+# Words that make a message about a mailbox connection; "email" alone does not ("write me an email").
+_ABOUT_MAILBOX = re.compile(
+    r"\b(mailbox\w*|inbox\w*|gmail|outlook|office ?365|exchange|imap|smtp|disconnect\w*|connect\w*|"
+    r"reconnect\w*|status|broken|wrong|sync\w*|token|password|log(?:ged)? ?(?:in|out)|"
+    r"sign(?:ed)? ?(?:in|out)|"
+    r"error|fail\w*|down|stopped|not working|isn'?t working|doesn'?t work|bounc\w*|"
+    r"buz[oó]n|desconect\w*|conect\w*|contrase[nñ]a|no funciona|caixa|senha|n[aã]o funciona|"
+    r"bo[iî]te|d[ée]connect\w*|mot de passe|ne marche|fonctionne pas|postfach|getrennt|verbind\w*|"
+    r"verbunden|passwort|kennwort|funktioniert nicht|geht nicht)\b",
+    re.IGNORECASE,
+)
+_HELP = re.compile(
+    r"^(help|\?|help me|menu|commands|what can you do|what do you do|how does this work|"
+    r"(hi|hello|hey|yo|hiya|howdy|good (morning|afternoon|evening)|hola|buenas|oi|ol[aá]|bonjour|"
+    r"salut|hallo|guten (morgen|tag)|moin)( there| bot| team| all)?)[\s!.?]*$",
+    re.IGNORECASE,
+)
+_THANKS = re.compile(
+    r"\b(thanks|thank you|thx|ty|tysm|cheers|much appreciated|appreciate it|gracias|obrigad[oa]|merci|"
+    r"danke|(that|it|this) (worked|works)|works (now|again)|working (now|again)|fixed it|all good|"
+    r"all set|sorted)\b",
+    re.IGNORECASE,
+)
+_NOT_THANKS = re.compile(r"n['’]t\b|\b(not|no|still|again|but|broken|fail\w*|error|wrong|why|how)\b|\?", re.I)
+_FOLLOW_UP = re.compile(
+    r"\b(still|again|yet|any (update|news|progress)|update|fixed|resolved|(working|work|back) now|"
+    r"back (up|online)|and now|wtf|wth|ffs|seriously|ugh+|come on|same (thing|issue|problem)|"
+    r"\d+(st|nd|rd|th) time|third time|(another|one more) time|keeps? (happening|disconnecting|breaking)|"
+    r"sigue|todav[ií]a|otra vez|de nuevo|ainda|de novo|outra vez|encore|toujours|immer noch|wieder)\b"
+    r"|\bnow\?|\?\?",
+    re.IGNORECASE,
+)
+_FRUSTRATED = re.compile(
+    r"\b(wtf|wth|ffs|fml|seriously|ridiculous|unacceptable|useless|annoying|fed up|sick of|tired of|"
+    r"fuck\w*|shit\w*|damn\w*|crap|come on|ugh+|(3rd|third|4th|fourth|5th|fifth|\d+th) time|"
+    r"keeps? (happening|disconnecting|breaking)|every (single )?(day|week)|not again)\b|!!|\?!",
+    re.IGNORECASE,
+)
+_ASKS_IF_FIXED = re.compile(
+    r"\b(fixed|resolved|working|work|back|connected|ok|okay|up)\b[^?]*\?|\bany (update|news|progress)\b",
+    re.I,
+)
+# "frank's inbox", "Frank Moreau's mailbox"; "what about frank?" (the whole message).
+_POSSESSIVE = re.compile(
+    r"\b((?:[A-Z][\w.-]+ )?[A-Za-z][\w.-]*)['’]s\s+(?:\w+\s+){0,2}?"
+    r"(mailbox|inbox|email|e-mail|mail|account|gmail|outlook|connection)\b"
+)
+_WHAT_ABOUT = re.compile(
+    r"^(?:and |but |ok |so )?(?:what|how) about ([A-Za-z][\w.-]*(?: [A-Z][\w.-]*)?)\W*$", re.I
+)
+_NOT_NAME_WORDS = """it that what there here who he she one let everyone everybody someone somebody
+    anyone anybody
+    google microsoft outlook gmail office exchange today yesterday tomorrow tonight company team
+    now me my mine this them him her you us reconnecting support why is how does did can check
+    the a an our your their his its yours mailbox inbox email"""
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
+
+
+def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: bool = False) -> Question:
+    """Clean Slack markup from a message and work out what is being asked (`with_file`: a file came
+    with it, which the bot cannot read; `bot_user_id`: the bot's own mention, which names no one)."""
+    mentioned = [uid for uid in _USER_MENTION.findall(raw_text or "") if uid != bot_user_id]
+    text = _MENTION.sub(" ", _SLACK_LINK.sub(_link_text, raw_text or ""))
+    text = " ".join(text.split())
+    language = detect_language(text)
+    if not text or _HELP.match(text):
+        if with_file:
+            return Question(text=text, intent="why_disconnected", with_file=True, language=language)
+        return Question(text=text, intent="other", wants_help=True, topic="help", language=language)
+    found = EMAIL.search(text)
+    intent, named_reason = knowledge.match(text)
+    named_reason = named_reason if named_reason and named_reason != "unknown" else None
+    name = None if found or mentioned else _person_named(text)
+    someone = bool(found or mentioned or name)
+    topic = "mailbox"
+    if _THANKS.search(text) and not _NOT_THANKS.search(text) and intent != "contact_support":
+        topic = "thanks"
+    elif not (
+        someone
+        or with_file
+        or intent != "other"
+        or named_reason
+        or _ABOUT_MAILBOX.search(text)
+        or _FOLLOW_UP.search(text)
+    ):
+        topic = "off_topic"
+    if with_file and intent == "other":
+        intent = "why_disconnected"
+    return Question(
+        text=text,
+        intent=intent,
+        named_reason=named_reason,
+        about_email=found.group(0).lower() if found else None,
+        general=not someone and not _PERSONAL.search(text) and bool(_GENERAL.search(text)),
+        wants_help=topic != "mailbox",
+        topic=topic,
+        about_slack_id=mentioned[0] if mentioned else None,
+        about_name=name,
+        follow_up=topic == "mailbox" and bool(_FOLLOW_UP.search(text)),
+        frustrated=bool(_FRUSTRATED.search(text)) or _shouting(text),
+        asks_if_fixed=bool(_ASKS_IF_FIXED.search(text)),
+        language=language,
+        with_file=with_file,
+    )
+
+
+def _person_named(text: str) -> str | None:
+    """The name of someone the message asks about ("frank's inbox", "what about Frank?"), if any."""
+    found = _POSSESSIVE.search(text) or _WHAT_ABOUT.match(text)
+    if not found:
+        return None
+    words = [w for w in found.group(1).split() if w.lower() not in _NOT_NAMES]
+    return " ".join(words) or None
+
+
+def _shouting(text: str) -> bool:
+    """True for a message in capitals ("STILL BROKEN"), which reads as angry."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 6 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return match.group(2) or match.group(3) or ""

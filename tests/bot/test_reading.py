@@ -1,0 +1,124 @@
+"""Reading a message (pure): topic, someone named, follow-up and frustration cues, language, files."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.directory import people_named
+from bot.identity import SlackUser
+from bot.reading import read_question
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("can you write me a cold email?", "off_topic"),
+        ("what's the weather", "off_topic"),
+        ("how do I create a sequence", "off_topic"),
+        ("hi", "help"),
+        ("help", "help"),
+        ("good morning!", "help"),
+        ("that worked, thanks", "thanks"),
+        ("thanks!", "thanks"),
+        ("thanks but it still fails", "mailbox"),
+        ("thanks, it doesn't work", "mailbox"),
+        ("is it working now?", "mailbox"),
+        ("my email stopped working", "mailbox"),
+        ("why did my mailbox disconnect?", "mailbox"),
+        ("my password is X and it still fails", "mailbox"),
+        ("wtf", "mailbox"),
+        ("any update?", "mailbox"),
+    ],
+)
+def test_the_topic(text, topic):
+    question = read_question(text)
+
+    assert question.topic == topic
+    assert question.wants_help == (topic != "mailbox")
+
+
+@pytest.mark.parametrize(
+    ("text", "email", "slack_id", "name"),
+    [
+        ("what about bo@acme.com?", "bo@acme.com", None, None),
+        ("why did <@U0BOT> <@U123ABC> disconnect?", None, "U123ABC", None),
+        ("why is frank's inbox down", None, None, "frank"),
+        ("What's wrong with Frank Moreau's mailbox?", None, None, "Frank Moreau"),
+        ("what about Frank?", None, None, "Frank"),
+        ("what about now?", None, None, None),
+        ("it's my mailbox that is down", None, None, None),
+        ("why is Google's mailbox service down?", None, None, None),
+        ("<@U0BOT> why did my mailbox disconnect?", None, None, None),
+    ],
+)
+def test_someone_named(text, email, slack_id, name):
+    question = read_question(text, bot_user_id="U0BOT")
+
+    assert (question.about_email, question.about_slack_id, question.about_name) == (email, slack_id, name)
+
+
+@pytest.mark.parametrize(
+    ("text", "follow_up", "frustrated", "asks_if_fixed"),
+    [
+        ("still broken", True, False, False),
+        ("is it fixed now?", True, False, True),
+        ("any update?", True, False, True),
+        ("and now?", True, False, False),
+        ("3rd time this week", True, True, False),
+        ("wtf", True, True, False),
+        ("STILL BROKEN", True, True, False),
+        ("sigue sin funcionar", True, False, False),
+        ("why did my mailbox disconnect?", False, False, False),
+    ],
+)
+def test_follow_up_and_frustration_cues(text, follow_up, frustrated, asks_if_fixed):
+    question = read_question(text)
+
+    assert (question.follow_up, question.frustrated, question.asks_if_fixed) == (
+        follow_up,
+        frustrated,
+        asks_if_fixed,
+    )
+
+
+def test_a_file_with_no_text_asks_for_the_status():
+    question = read_question("", with_file=True)
+
+    assert question.with_file and question.intent == "why_disconnected" and not question.wants_help
+
+
+def test_the_language_is_read():
+    assert read_question("warum ist mein Postfach getrennt?").language == "de"
+    assert read_question("why did my mailbox disconnect?").language == "en"
+
+
+def person(user_id, real_name, display_name="", **kw):
+    names = tuple(n for n in (real_name, display_name, real_name.lower().replace(" ", ".")) if n)
+    email = f"{user_id.lower()}@acme.com"
+    return SlackUser(id=user_id, email=email, name=real_name, is_bot=False, names=names, **kw)
+
+
+PEOPLE = [
+    person("U1", "Frank Moreau", "frankie"),
+    person("U2", "Frank Silva"),
+    person("U3", "José Núñez"),
+    person("U4", "Frank Old", deleted=True),
+    SlackUser(id="B1", email=None, name="Frank Bot", is_bot=True, names=("Frank Bot",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "ids"),
+    [
+        ("frank moreau", ["U1"]),
+        ("FRANKIE", ["U1"]),
+        ("frank", ["U1", "U2"]),
+        ("jose nunez", ["U3"]),
+        ("josé", ["U3"]),
+        ("frank.silva", ["U2"]),
+        ("zed", []),
+        ("", []),
+    ],
+)
+def test_people_named(name, ids):
+    assert [p.id for p in people_named(PEOPLE, name)] == ids
