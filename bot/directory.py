@@ -35,8 +35,9 @@ class Directory(Protocol):
 
 
 def people_named(people: Iterable[SlackUser], name: str) -> list[SlackUser]:
-    """The people `name` designates: a whole real name, display name or handle (case and accents
-    ignored), else a first name; bots and deactivated accounts never."""
+    """The people `name` designates (case and accents ignored): those whose whole real or display name
+    it is; else those whose handle or first name it is (so "frank" finds both @frank and Frank Silva,
+    and the person asking is told it is ambiguous). Bots and deactivated accounts never."""
     wanted = _fold(name)
     if not wanted:
         return []
@@ -44,7 +45,9 @@ def people_named(people: Iterable[SlackUser], name: str) -> list[SlackUser]:
     exact = [p for p in humans if wanted in {_fold(n) for n in p.names}]
     if exact:
         return exact
-    return [p for p in humans if wanted in {_fold(n).split(" ")[0] for n in p.names if n}]
+    return [
+        p for p in humans if wanted == _fold(p.handle) or wanted in {_fold(n).split(" ")[0] for n in p.names}
+    ]
 
 
 class People:

@@ -22,7 +22,8 @@ class SlackUser:
     email: str | None
     name: str
     is_bot: bool
-    names: tuple[str, ...] = ()  # real name, display name and handle, for finding people by name
+    names: tuple[str, ...] = ()  # real name and display name, for finding people by name
+    handle: str = ""  # Slack's `name` (the @handle)
     deleted: bool = False
 
 
@@ -31,13 +32,14 @@ def slack_user(data: dict[str, Any]) -> SlackUser:
     user_id = data.get("id") or ""
     profile = data.get("profile") or {}
     real_name = profile.get("real_name") or data.get("real_name") or ""
-    names = (real_name, profile.get("display_name") or "", data.get("name") or "")
+    names = (real_name, profile.get("display_name") or "")
     return SlackUser(
         id=user_id,
         email=(profile.get("email") or "").lower() or None,
         name=real_name or data.get("name") or user_id,
         is_bot=bool(data.get("is_bot")) or user_id == "USLACKBOT",
         names=tuple(name for name in names if name),
+        handle=data.get("name") or "",
         deleted=bool(data.get("deleted")),
     )
 

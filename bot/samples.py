@@ -1,8 +1,12 @@
-"""Sample mailboxes for the demo (and the bot's tests): one per reason with a real-looking provider error."""
+"""Sample mailboxes for the demo (and the bot's tests): one per reason with a real-looking provider error;
+and the demo's people, found by id, email or name as Slack's directory finds them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bot.directory import people_named
+from bot.identity import SlackUser
 
 
 @dataclass(frozen=True)
@@ -108,3 +112,71 @@ SAMPLE_MAILBOXES = (
 )
 
 DEFAULT_ASKER = "ana@acme.com"
+
+
+@dataclass(frozen=True)
+class SamplePerson:
+    """A person of the demo's workspace: Slack id, name, email (mailboxes are owned by that email)."""
+
+    slack_id: str
+    name: str
+    email: str
+
+
+# One per sample owner, plus a second Frank (no mailbox) so that "frank" alone is ambiguous, and an admin.
+SAMPLE_PEOPLE = (
+    SamplePerson("U_ANA", "Ana Lima", "ana@acme.com"),
+    SamplePerson("U_BRUNO", "Bruno Costa", "bruno@acme.com"),
+    SamplePerson("U_CARLA", "Carla Dias", "carla@acme.com"),
+    SamplePerson("U_DEV", "Dev Patel", "dev@acme.com"),
+    SamplePerson("U_EVA", "Eva Müller", "eva@acme.com"),
+    SamplePerson("U_FRANK", "Frank Moreau", "frank@acme.com"),
+    SamplePerson("U_FRANKS", "Frank Silva", "frank.silva@acme.com"),
+    SamplePerson("U_GINA", "Gina Rossi", "gina@acme.com"),
+    SamplePerson("U_HUGO", "Hugo Martin", "hugo@acme.com"),
+    SamplePerson("U_IVY", "Ivy Chen", "ivy@acme.com"),
+    SamplePerson("U_JO", "Jo Park", "jo@acme.com"),
+    SamplePerson("U_KIM", "Kim Lee", "kim@acme.com"),
+    SamplePerson("U_ADMIN", "Alex Admin", "admin@acme.com"),
+)
+
+
+class SampleDirectory:
+    """The demo's people, answering as Slack's directory does (`bot.directory.Directory`)."""
+
+    def __init__(self, people: tuple[SamplePerson, ...] = SAMPLE_PEOPLE) -> None:
+        self.users = {p.slack_id: _slack_user(p.slack_id, p.name, p.email) for p in people}
+
+    def user_id_for(self, email: str) -> str:
+        """The Slack id of the person with `email`; someone new (no name) is added for it."""
+        email = email.lower()
+        for user in self.users.values():
+            if user.email == email:
+                return user.id
+        user_id = "U_" + "".join(ch for ch in email.split("@")[0].upper() if ch.isalnum())
+        while user_id in self.users:
+            user_id += "X"
+        self.users[user_id] = _slack_user(user_id, email.split("@")[0], email)
+        return user_id
+
+    def user(self, user_id: str) -> SlackUser:
+        """The person `user_id` (an unknown id is a person without an email, as Slack's user_not_found)."""
+        return self.users.get(user_id) or SlackUser(id=user_id, email=None, name=user_id, is_bot=False)
+
+    def by_email(self, email: str) -> SlackUser | None:
+        """The person with `email`, if any."""
+        return next((u for u in self.users.values() if u.email == email.lower()), None)
+
+    def by_name(self, name: str) -> list[SlackUser]:
+        """The people `name` designates."""
+        return people_named(self.users.values(), name)
+
+    def team_id(self) -> str | None:
+        """The demo has no workspace."""
+        return None
+
+
+def _slack_user(user_id: str, name: str, email: str) -> SlackUser:
+    """A sample person as the Slack user the bot sees."""
+    handle = email.split("@")[0]
+    return SlackUser(id=user_id, email=email, name=name, is_bot=False, names=(name,), handle=handle)

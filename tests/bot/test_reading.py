@@ -92,14 +92,15 @@ def test_the_language_is_read():
     assert read_question("why did my mailbox disconnect?").language == "en"
 
 
-def person(user_id, real_name, display_name="", **kw):
-    names = tuple(n for n in (real_name, display_name, real_name.lower().replace(" ", ".")) if n)
+def person(user_id, real_name, display_name="", handle="", **kw):
+    names = tuple(n for n in (real_name, display_name) if n)
+    handle = handle or real_name.lower().replace(" ", ".")
     email = f"{user_id.lower()}@acme.com"
-    return SlackUser(id=user_id, email=email, name=real_name, is_bot=False, names=names, **kw)
+    return SlackUser(id=user_id, email=email, name=real_name, is_bot=False, names=names, handle=handle, **kw)
 
 
 PEOPLE = [
-    person("U1", "Frank Moreau", "frankie"),
+    person("U1", "Frank Moreau", "frankie", handle="frank"),
     person("U2", "Frank Silva"),
     person("U3", "José Núñez"),
     person("U4", "Frank Old", deleted=True),
@@ -112,10 +113,10 @@ PEOPLE = [
     [
         ("frank moreau", ["U1"]),
         ("FRANKIE", ["U1"]),
-        ("frank", ["U1", "U2"]),
         ("jose nunez", ["U3"]),
         ("josé", ["U3"]),
         ("frank.silva", ["U2"]),
+        ("frank", ["U1", "U2"]),  # U1's handle, U2's first name: ambiguous
         ("zed", []),
         ("", []),
     ],
