@@ -66,12 +66,12 @@ def test_an_admin_may_name_someone_by_display_name_or_mention(slack, fake_slack,
 
 
 def test_an_admin_asking_about_an_address_learns_whose_it_is(slack, fake_slack, seed):
-    bo = seed("bo@acme.com", error=ERRORS["storage_full"])
+    bo = seed("bo@acme.com", error=ERRORS["token_expired"])
 
     slack.dm("U_ADMIN", "what about bo@acme.com?")
 
     blocks = reply_to(fake_slack, "DU_ADMIN")["blocks"]
-    assert f"reason:storage_full:{bo['id']}" in block_ids(blocks)
+    assert f"reason:token_expired:{bo['id']}" in block_ids(blocks)
     assert "Here is what I see for *Bo* (bo@acme.com)" in all_text(blocks)
     assert [call.body["email"] for call in fake_slack.calls_to("users.lookupByEmail")] == ["bo@acme.com"]
 
