@@ -74,8 +74,9 @@ class AnswerPath:
         question = question or read_question(text, bot_user_id=bot_user_id, with_file=with_file)
         if self.wants_support(question):
             self.record_turns(user_id, [("user", text)])
-            desk: Any = self.escalations
             user = directory.user(user_id)
+            desk = self.escalations
+            assert desk is not None  # wants_support says so
             reply = answer_contact_support(desk, self.source, user, asker, team_id=directory.team_id())
             reply = with_notes(question, reply)
             self.deliver_then_record(user_id, reply, deliver)
@@ -101,7 +102,7 @@ class AnswerPath:
         lead = b.build_section(f"Here is what I see for {label}:", block_id="about_person")
         return replace(reply, blocks=[lead, *reply.blocks])
 
-    def follow_up_reply(self, question: Question, last: Any) -> Reply:
+    def follow_up_reply(self, question: Question, last: follow_up.LastAnswer) -> Reply:
         """What changed for the mailboxes of `last`, read again from the status API."""
         try:
             current = [m for m in (self.source.mailbox(seen.id) for seen in last.mailboxes) if m is not None]
