@@ -21,6 +21,15 @@ _NAMED = re.compile(
     r"(?i)(\bbearer\s+|\b(?:access_token|refresh_token|id_token|token|api[_-]?key|apikey|secret|"
     r"client_secret|password|passwd|pwd|authorization)\b[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;]{4,})"
 )
+# Said in a chat: "my password is hunter2", "la contraseña es …", "mein Passwort ist …". Words that
+# describe a password rather than being one ("is wrong", "is expired") are kept.
+_SAID = re.compile(
+    r"(?i)(\b(?:password|passwd|pwd|pw|passcode|contrase(?:ñ|n)a|senha|mot de passe|passwort|kennwort)"
+    r"\s+(?:is|was|=|es|era|é|est|était|ist|war)\s+[\"'“]?)"
+    r"(?!(?:wrong|right|correct|incorrect|fine|ok|okay|good|bad|expired|invalid|valid|changed|new|old|"
+    r"the|a|an|not|no|still|same|reset|locked|being|too|definitely|correcta|incorrecta|nueva|"
+    r"errada|nova|faux|falsch|richtig|neu|abgelaufen)\b)([^\s\"'”,;]{3,})"
+)
 # user:password@ in URLs
 _URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)([^/\s@]+)(@)", re.I)
 
@@ -32,4 +41,5 @@ def redact(text: str | None) -> str | None:
     for pattern in _PATTERNS:
         text = pattern.sub(MARK, text)
     text = _NAMED.sub(lambda m: m.group(1) + MARK, text)
+    text = _SAID.sub(lambda m: m.group(1) + MARK, text)
     return _URL_PASSWORD.sub(lambda m: m.group(1) + MARK + m.group(3), text)

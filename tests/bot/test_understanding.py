@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.language import ENGLISH_FOLLOWS
 from tests.bot.blockutil import action_ids, all_text, block_ids
+from tests.bot.conftest import wait_for_turns
 from tests.bot.test_direct_messages import ERRORS, reply_to
 
 EXPIRED = ERRORS["token_expired"]
@@ -43,7 +44,9 @@ def test_thanks_after_a_fix_gets_a_short_friendly_reply(slack, fake_slack, seed,
     assert "Glad to help" in all_text(blocks)
 
 
-def test_a_password_that_still_fails_gets_the_status_and_support(slack, fake_slack, seed):
+def test_a_password_that_still_fails_gets_the_status_and_support_and_is_not_kept(
+    slack, fake_slack, seed, engine
+):
     mailbox = seed("ana@acme.com", error=EXPIRED)
 
     slack.dm("U_ANA", "my password is hunter2 and it still fails")
@@ -51,6 +54,8 @@ def test_a_password_that_still_fails_gets_the_status_and_support(slack, fake_sla
     blocks = reply_to(fake_slack, "DU_ANA")["blocks"]
     assert f"reason:token_expired:{mailbox['id']}" in block_ids(blocks)
     assert f"escalate:{mailbox['id']}" in action_ids(blocks)
+    question, _ = wait_for_turns(engine, "U_ANA", 2)
+    assert question["text"] == "my password is [redacted] and it still fails"
 
 
 def file_share(slack, user, text=""):
