@@ -85,6 +85,17 @@ def test_a_screenshot_gets_the_status_and_a_note_that_files_are_not_read(slack, 
     assert f"reason:token_expired:{mailbox['id']}" in ids
 
 
+def test_a_mention_with_a_screenshot_gets_the_note_too(slack, fake_slack, seed):
+    seed("ana@acme.com", error=EXPIRED)
+    event = {"type": "app_mention", "channel": "C_GENERAL", "user": "U_ANA", "ts": "1700000000.000200"}
+    files = [{"id": "F0SHOT", "name": "screenshot.png", "mimetype": "image/png"}]
+
+    slack.event({**event, "text": "<@U0BOT> see this", "files": files})
+
+    private = fake_slack.wait_for_call("chat.postEphemeral")[0].body
+    assert block_ids(private["blocks"])[0] == "file_note"
+
+
 def test_an_edited_message_still_gets_no_reply(slack, fake_slack):
     edit = {"type": "message", "subtype": "message_changed", "channel_type": "im", "channel": "DU_ANA"}
     slack.event({**edit, "user": "U_ANA", "text": "why?"})

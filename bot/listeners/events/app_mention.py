@@ -29,4 +29,11 @@ def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, 
         client.chat_postMessage(**where, text=services.pointer(user_id).text)
         client.chat_postEphemeral(**where, user=user_id, text=reply.text, blocks=reply.blocks)
 
-    services.answer(client, user_id, event.get("text", ""), deliver=post, bot_user_id=context.bot_user_id)
+    services.answer(
+        client,
+        user_id,
+        event.get("text", ""),
+        deliver=post,
+        bot_user_id=context.bot_user_id,
+        with_file=bool(event.get("files")),
+    )
