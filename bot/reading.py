@@ -47,6 +47,12 @@ _THANKS = re.compile(
     r"all set|sorted)\b",
     re.IGNORECASE,
 )
+# An acknowledgement alone ("ok", "got it") is answered like thanks, not as an off-topic request.
+_ACK = re.compile(
+    r"^(ok|okay|k|kk|got it|cool|great|perfect|awesome|nice|will do|understood|makes sense|sounds good|"
+    r"noted|alright|all right|vale|entendido|beleza|certo|d'accord|compris|alles klar|verstanden)[\s!.]*$",
+    re.IGNORECASE,
+)
 _NOT_THANKS = re.compile(r"n['’]t\b|\b(not|no|still|again|but|broken|fail\w*|error|wrong|why|how)\b|\?", re.I)
 _FOLLOW_UP = re.compile(
     r"\b(still|again|yet|any (update|news|progress)|update|fixed|resolved|(working|work|back) now|"
@@ -78,7 +84,8 @@ _NOT_NAME_WORDS = """it that what there here who he she one let everyone everybo
     anyone anybody
     google microsoft outlook gmail office exchange today yesterday tomorrow tonight company team
     now me my mine this them him her you us reconnecting support why is how does did can check
-    the a an our your their his its yours mailbox inbox email"""
+    the a an our your their his its yours mailbox inbox email imap smtp pop oauth sso calendar sales
+    marketing sequence sequences campaign campaigns week month"""
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 
@@ -99,7 +106,8 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
     name = None if found or mentioned else _person_named(text)
     someone = bool(found or mentioned or name)
     topic = "mailbox"
-    if _THANKS.search(text) and not _NOT_THANKS.search(text) and intent != "contact_support":
+    thanks = bool(_THANKS.search(text) or _ACK.match(text)) and not _NOT_THANKS.search(text)
+    if thanks and intent != "contact_support":
         topic = "thanks"
     elif not (
         someone
