@@ -105,19 +105,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
     named_reason = named_reason if named_reason and named_reason != "unknown" else None
     name = None if found or mentioned else _person_named(text)
     someone = bool(found or mentioned or name)
-    topic = "mailbox"
-    thanks = bool(_THANKS.search(text) or _ACK.match(text)) and not _NOT_THANKS.search(text)
-    if thanks and intent != "contact_support":
-        topic = "thanks"
-    elif not (
-        someone
-        or with_file
-        or intent != "other"
-        or named_reason
-        or _ABOUT_MAILBOX.search(text)
-        or _FOLLOW_UP.search(text)
-    ):
-        topic = "off_topic"
+    topic = _topic(text, intent, mailbox_clue=bool(someone or with_file or named_reason))
     if with_file and intent == "other":
         intent = "why_disconnected"
     return Question(
@@ -136,6 +124,16 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         language=language,
         with_file=with_file,
     )
+
+
+def _topic(text: str, intent: str, *, mailbox_clue: bool) -> str:
+    """ "thanks", "off_topic" (nothing about a mailbox connection in it) or "mailbox"."""
+    thanks = bool(_THANKS.search(text) or _ACK.match(text)) and not _NOT_THANKS.search(text)
+    if thanks and intent != "contact_support":
+        return "thanks"
+    if mailbox_clue or intent != "other" or _ABOUT_MAILBOX.search(text) or _FOLLOW_UP.search(text):
+        return "mailbox"
+    return "off_topic"
 
 
 def _person_named(text: str) -> str | None:
