@@ -127,7 +127,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
 
 
 def _topic(text: str, intent: str, *, mailbox_clue: bool) -> str:
-    """ "thanks", "off_topic" (nothing about a mailbox connection in it) or "mailbox"."""
+    """The topic: "thanks", "off_topic" (nothing about a mailbox connection in it) or "mailbox"."""
     thanks = bool(_THANKS.search(text) or _ACK.match(text)) and not _NOT_THANKS.search(text)
     if thanks and intent != "contact_support":
         return "thanks"
