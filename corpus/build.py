@@ -46,8 +46,17 @@ def development_keys(kind: str) -> set[str]:
     return keys
 
 
+def relabels(kind: str) -> dict[str, str]:
+    """id → label from `corpus/<kind>/relabel.jsonl`: a review's decisions, each with its reason."""
+    path = ROOT / "corpus" / kind / "relabel.jsonl"
+    if not path.exists():
+        return {}
+    return {row["id"]: row["to"] for row in map(json.loads, path.read_text().splitlines()) if row}
+
+
 def build(kind: str) -> dict[str, int]:
     rows, seen = {"train": [], "dev": [], "test": []}, development_keys(kind)
+    changed = relabels(kind)
     for path in sorted((ROOT / "corpus" / kind / "raw").glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -60,6 +69,8 @@ def build(kind: str) -> dict[str, int]:
             if any(field not in row for field in REQUIRED[kind]) or not str(row["text"]).strip():
                 print(f"{path.name}:{number}: missing fields, skipped", file=sys.stderr)
                 continue
+            if row.get("id") in changed:
+                row = {**row, "reason": changed[row["id"]], "relabelled": True}
             row_key = key(row["text"])
             if row_key in seen:
                 continue
