@@ -216,9 +216,9 @@ class FakeSlack:
         return {"error": "users_not_found"}
 
     def _user_page(self, cursor: str, limit: int) -> dict[str, Any]:
-        """One page of `users.list` (Slack pages by an opaque cursor; its default and maximum are 1000
-        members per page, and it may return fewer)."""
-        limit = min(limit or 1000, 1000)
+        """One page of `users.list`: at most `limit` members (all without one), the next page named by an
+        opaque cursor in `response_metadata.next_cursor`, empty on the last page, as Slack pages."""
+        limit = limit or len(self.users) or 1
         if cursor and not cursor.startswith("page:"):
             return {"error": "invalid_cursor"}
         start = int(cursor.removeprefix("page:") or 0)
