@@ -96,6 +96,8 @@ class AnswerPath:
             return resolved
         question, person = resolved
         reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        if question.frustrated and any(m.is_disconnected for m in reply.mailboxes):
+            reply = follow_up.support_first(reply)
         if person is None or not reply.private:
             return reply
         label = f"*{b.escape(person.name)}*" + (f" ({b.escape(person.email)})" if person.email else "")

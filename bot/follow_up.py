@@ -1,6 +1,6 @@
 """Follow-ups, pure: a message soon after an answer about the same mailboxes ("still broken", "is it fixed
 now?") gets what changed since that answer, not the whole explanation again; and support first once the
-person is clearly fed up.
+person is clearly fed up (`support_first`, which an angry first question gets too).
 
 The last answer is remembered with the conversation's turns (`bot/transcript.py`, the bot turn's
 `about`): the mailboxes it showed, as it showed them, and how many follow-ups came since.
@@ -9,7 +9,7 @@ The last answer is remembered with the conversation's turns (`bot/transcript.py`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,29 +95,45 @@ def follow_up_answer(
     """What changed since `last` for its mailboxes (`current`: as they are now), briefly; support first
     on the third follow-up in a row or an angry one."""
     count = last.follow_ups + 1
-    support_first = question.frustrated or count >= SUPPORT_FIRST_AT
     now_by_id = {m.id: m for m in current}
     pairs = [(seen, now_by_id[seen.id]) for seen in last.mailboxes if seen.id in now_by_id]
-    mailboxes = [mailbox for _, mailbox in pairs]
     out: list[dict[str, Any]] = []
-    if support_first and mailboxes:
-        target = next((m for m in mailboxes if m.is_disconnected), mailboxes[0])
-        out.append(
-            b.build_section(
-                "I'm sorry this keeps happening. Support can find out why: press *Talk to support* and "
-                "they'll get the mailbox's details and our conversation, so you won't have to explain again.",
-                block_id="support_first",
-            )
-        )
-        out.append(b.build_actions([b.build_escalate_button(target.id, primary=True)], block_id="support"))
     for seen, mailbox in pairs:
-        out.extend(_changes(question, seen, mailbox, reconnect_url, offer_support=not support_first))
+        out.extend(_changes(question, seen, mailbox, reconnect_url))
     if not pairs:
         out.append(b.build_section("I can't find the mailboxes of my last answer any more.", block_id="gone"))
     out.append(
         b.build_context("Ask “why did my mailbox disconnect?” for the full explanation again.", "follow_up")
     )
-    return Reply(text=_summary(pairs), blocks=out, private=True, mailboxes=tuple(mailboxes), follow_ups=count)
+    mailboxes = tuple(mailbox for _, mailbox in pairs)
+    reply = Reply(text=_summary(pairs), blocks=out, private=True, mailboxes=mailboxes, follow_ups=count)
+    return support_first(reply) if question.frustrated or count >= SUPPORT_FIRST_AT else reply
+
+
+def support_first(reply: Reply) -> Reply:
+    """`reply` led by *Talk to support* about its first disconnected mailbox (else its first), whose other
+    Talk to support buttons are removed; unchanged when it shows no mailbox."""
+    if not reply.mailboxes:
+        return reply
+    target = next((m for m in reply.mailboxes if m.is_disconnected), reply.mailboxes[0])
+    escalate = b.build_escalate_button(target.id, primary=True)
+    rest = []
+    for block in reply.blocks:
+        if block.get("type") == "actions":
+            elements = [e for e in block["elements"] if e.get("action_id") != escalate["action_id"]]
+            if not elements:
+                continue
+            block = {**block, "elements": elements}
+        rest.append(block)
+    lead = [
+        b.build_section(
+            "I'm sorry this keeps happening. Support can find out why: press *Talk to support* and "
+            "they'll get the mailbox's details and our conversation, so you won't have to explain again.",
+            block_id="support_first",
+        ),
+        b.build_actions([escalate], block_id="support_first_actions"),
+    ]
+    return replace(reply, blocks=[*lead, *rest])
 
 
 def _changes(
@@ -125,7 +141,6 @@ def _changes(
     seen: Seen,
     mailbox: Mailbox,
     reconnect_url: Callable[[Mailbox], str],
-    offer_support: bool,
 ) -> list[dict[str, Any]]:
     """The blocks saying how one mailbox changed since the last answer."""
     email = b.escape(mailbox.email)
@@ -151,12 +166,11 @@ def _changes(
     buttons = []
     if reason.self_serve or mailbox.reason_code == "unknown":
         buttons.append(b.build_reconnect_button(mailbox, reconnect_url(mailbox), primary=reason.self_serve))
-    if offer_support:
-        buttons.append(b.build_escalate_button(mailbox.id, primary=not reason.self_serve))
-    out = [b.build_section(text, block_id=f"reason:{mailbox.reason_code}:{mailbox.id}")]
-    if buttons:
-        out.append(b.build_actions(buttons, block_id=f"actions:{mailbox.id}"))
-    return out
+    buttons.append(b.build_escalate_button(mailbox.id, primary=not reason.self_serve))
+    return [
+        b.build_section(text, block_id=f"reason:{mailbox.reason_code}:{mailbox.id}"),
+        b.build_actions(buttons, block_id=f"actions:{mailbox.id}"),
+    ]
 
 
 def _yes(question: Question) -> str:

@@ -151,3 +151,16 @@ def test_a_follow_up_word_without_an_earlier_answer_gets_the_full_answer(slack, 
 
     [reply] = replies_to(fake_slack, "DU_ANA", 1)
     assert f"steps:{mailbox['id']}" in block_ids(reply["blocks"])
+
+
+def test_an_angry_first_question_gets_the_full_answer_with_support_first(slack, fake_slack, seed):
+    mailbox = seed("ana@acme.com", error=EXPIRED)
+
+    slack.dm("U_ANA", "wtf, my mailbox disconnected AGAIN, 3rd time this week!!")
+
+    [reply] = replies_to(fake_slack, "DU_ANA", 1)
+    ids = block_ids(reply["blocks"])
+    assert ids[0] == "support_first" and f"steps:{mailbox['id']}" in ids
+    assert action_ids(reply["blocks"])[0] == f"escalate:{mailbox['id']}"
+    assert action_ids(reply["blocks"]).count(f"escalate:{mailbox['id']}") == 1
+    assert f"reconnect:{mailbox['id']}" in action_ids(reply["blocks"])
