@@ -68,12 +68,15 @@ def bot_settings(
 
 
 @pytest.fixture
-def bot_http(bot_settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Flask:
-    """The bot's HTTP-mode Flask app (the one gunicorn serves)."""
+def bot_http(bot_settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[Flask]:
+    """The bot's HTTP-mode Flask app (the one gunicorn serves). When the test ends, the answers still
+    running finish first: the transcript is written after the reply is posted, and a turn recorded
+    after the next test emptied the tables would be an earlier answer there (follow-ups read it)."""
     bolt_app = create_bolt_app(
         bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), engine=engine
     )
-    return create_bot_http_app(bot_settings, bolt_app=bolt_app)
+    yield create_bot_http_app(bot_settings, bolt_app=bolt_app)
+    bolt_app.listener_runner.listener_executor.shutdown(wait=True)
 
 
 class SlackSender:
