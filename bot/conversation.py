@@ -214,7 +214,7 @@ def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> 
         )
     return None, (
         f"You mentioned _{named}_, but our records show a different cause for this "
-        f"mailbox: _{title.lower()}_. The steps below are for what our records show."
+        f"mailbox: _{b.escape(title.lower())}_. The steps below are for what our records show."
     )
 
 
