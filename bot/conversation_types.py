@@ -33,6 +33,7 @@ class Question:
     follow_up: bool = False  # reads as a follow-up ("still broken", "any update?")
     frustrated: bool = False  # angry or fed up ("wtf", "3rd time this week")
     asks_if_fixed: bool = False  # "is it fixed now?"
+    asks_how: bool = False  # "how do I fix it?": wants the steps
     language: str = "en"
     with_file: bool = False  # a file or screenshot came with it (not read)
 

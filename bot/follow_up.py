@@ -76,14 +76,16 @@ def about_of(reply: Reply) -> dict[str, Any] | None:
 
 def is_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> bool:
     """True when `question` follows up on `last`: soon after it, sounding like a follow-up, and asking
-    nothing new (no cause, person or address named, not how to reconnect, not for a human)."""
+    nothing new (no cause, person or address named, not how to fix it, not for a human). Whether it
+    asks how is read from the words, not the intent: a short "and now?" can be read as how-to."""
     return (
         last is not None
         and question.follow_up
         and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
         and not question.named_reason
         and not question.names_someone
-        and question.intent not in ("how_to_reconnect", "contact_support")
+        and question.intent != "contact_support"
+        and not question.asks_how
         and not question.general
         and not question.with_file
     )

@@ -72,6 +72,10 @@ _ASKS_IF_FIXED = re.compile(
     r"\b(fixed|resolved|working|work|back|connected|ok|okay|up)\b[^?]*\?|\bany (update|news|progress)\b",
     re.I,
 )
+# Asking what to do ("how do I fix it?"): the steps, not a follow-up's short news.
+_ASKS_HOW = re.compile(
+    r"\b(how|steps?|what (do|should|can) i do|what now|c[oó]mo|comment|wie|que fa(is|ire))\b", re.I
+)
 # "frank's inbox", "Frank Moreau's mailbox"; "what about frank?" (the whole message).
 _POSSESSIVE = re.compile(
     r"\b((?:[A-Z][\w.-]+ )?[A-Za-z][\w.-]*)['’]s\s+(?:\w+\s+){0,2}?"
@@ -121,6 +125,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         follow_up=topic == "mailbox" and bool(_FOLLOW_UP.search(text)),
         frustrated=bool(_FRUSTRATED.search(text)) or _shouting(text),
         asks_if_fixed=bool(_ASKS_IF_FIXED.search(text)),
+        asks_how=bool(_ASKS_HOW.search(text)),
         language=language,
         with_file=with_file,
     )

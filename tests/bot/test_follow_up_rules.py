@@ -40,12 +40,19 @@ def test_what_is_remembered_reads_back_as_it_was_shown():
         ("still broken, I changed my password", 2, False),  # a cause named: new information
         ("still broken, what about bo@acme.com?", 2, False),
         ("how do I reconnect again?", 2, False),
+        ("still broken, what should I do?", 2, False),
     ],
 )
 def test_is_follow_up(text, minutes_ago, expected):
     last = last_answer(disconnected(), minutes_ago=minutes_ago)
 
     assert is_follow_up(read_question(text), last, NOW) is expected
+
+
+def test_a_short_follow_up_read_as_how_to_is_still_a_follow_up():
+    question = replace(read_question("and now?"), intent="how_to_reconnect")  # as a matcher may read it
+
+    assert is_follow_up(question, last_answer(disconnected()), NOW)
 
 
 def test_no_earlier_answer_means_no_follow_up():
