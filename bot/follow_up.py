@@ -176,10 +176,12 @@ def _changes(
 
 
 def _yes(question: Question) -> str:
+    """ "Yes — " when the person asked whether it is fixed."""
     return "Yes — " if question.asks_if_fixed else ""
 
 
 def _no(question: Question) -> str:
+    """ "No — " when the person asked whether it is fixed."""
     return "No — " if question.asks_if_fixed else ""
 
 

@@ -157,4 +157,5 @@ def _shouting(text: str) -> bool:
 
 
 def _link_text(match: re.Match[str]) -> str:
+    """The visible text of a Slack link (its label, or the bare address)."""
     return match.group(2) or match.group(3) or ""
