@@ -5,18 +5,37 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from knowledge.classify import Classifier
+from knowledge.classify import Classifier, Diagnosis, ErrorReader
+from knowledge.codes import CODES_DIR, load_tables
+from knowledge.examples import EXAMPLES_DIR, failure_examples, question_examples
 from knowledge.loader import INTENTS_FILE, REASONS_DIR, Reason, load_intents, load_reasons
-from knowledge.match import Matcher
+from knowledge.match import PhraseFinder
+from knowledge.model import MODELS_DIR, LinearModel
+from knowledge.understand import Matcher, QuestionReader, Understanding
 
 
 class KnowledgeBase:
-    """Reasons, intents and the two matchers built on them; pure after load."""
+    """Reasons, code tables, intents, examples and the two models built on them; pure after load."""
 
-    def __init__(self, reasons_dir: Path = REASONS_DIR, intents_file: Path = INTENTS_FILE) -> None:
+    def __init__(
+        self,
+        reasons_dir: Path = REASONS_DIR,
+        intents_file: Path = INTENTS_FILE,
+        codes_dir: Path = CODES_DIR,
+        models_dir: Path = MODELS_DIR,
+        examples_dir: Path = EXAMPLES_DIR,
+    ) -> None:
         self.reasons = load_reasons(reasons_dir)
-        self.classifier = Classifier(self.reasons.values())
-        self.matcher = Matcher(self.reasons.values(), load_intents(intents_file), self.classifier)
+        self.tables = load_tables(codes_dir)
+        self.error_reader = ErrorReader(self.reasons.values(), self.tables)
+        self.classifier = Classifier(
+            self.error_reader, LinearModel(models_dir / "failures.npz"), failure_examples(examples_dir)
+        )
+        phrases = PhraseFinder(self.reasons.values(), load_intents(intents_file), self.classifier)
+        self.question_reader = QuestionReader(phrases, self.error_reader)
+        self.matcher = Matcher(
+            self.question_reader, LinearModel(models_dir / "questions.npz"), question_examples(examples_dir)
+        )
 
     def get_reason(self, code: str) -> Reason:
         """The reason with this code; any code we do not know is treated as `unknown`."""
@@ -29,14 +48,29 @@ def default_knowledge_base() -> KnowledgeBase:
     return KnowledgeBase()
 
 
-def classify(raw_error: str | None) -> tuple[str, float]:
+def classify(raw_error: str | None, provider: str | None = None) -> tuple[str, float]:
     """Raw provider error → (reason code, confidence in [0, 1]); `unknown` when unsure."""
-    return default_knowledge_base().classifier.classify(raw_error)
+    return default_knowledge_base().classifier.classify(raw_error, provider)
+
+
+def diagnose(raw_error: str | None, provider: str | None = None) -> Diagnosis:
+    """Raw provider error → the reason with its confidence level (high, likely, unsure) and evidence."""
+    return default_knowledge_base().classifier.diagnose(raw_error, provider)
+
+
+def confidence_level(reason: str, confidence: float | None) -> str:
+    """How firmly to tell a classified reason: `high` (state it), `likely` ("most likely …"), `unsure`."""
+    return default_knowledge_base().classifier.level(reason, confidence)
 
 
 def match(question: str) -> tuple[str, str | None]:
     """User question → (intent, reason code it names or None)."""
     return default_knowledge_base().matcher.match(question)
+
+
+def understand(question: str) -> Understanding:
+    """User question → intent and named cause with the model's confidence in each."""
+    return default_knowledge_base().matcher.understand(question)
 
 
 def get_reason(code: str) -> Reason:

@@ -1,97 +1,199 @@
-"""Raw provider error → (reason code, confidence): explicit signatures first, fuzzy phrases second."""
+"""Raw provider error → (reason code, confidence): structure and code tables first, then a model.
+
+1. The error's structure is read (`knowledge.structure`): SMTP, AADSTS, OAuth, IMAP, POP3, Gmail API,
+   Graph codes, the SMTP stage, exception names.
+2. The code tables (`knowledge/codes/*.yaml`) say what those codes mean; the reason files' own
+   signatures (`knowledge/reasons/*.md`) say what wording means.
+3. A linear model over words, word pairs, character n-grams and that evidence gives calibrated
+   probabilities. Below the threshold set from cross-validation the answer is `unknown`.
+Support's own labelled examples (`knowledge/examples/failures.jsonl`) decide for texts they match.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
-
+from knowledge.codes import CodeTables, Row
+from knowledge.decide import decide, table_reason
+from knowledge.examples import Examples
+from knowledge.features import text_features
 from knowledge.loader import Reason, Signature
+from knowledge.model import LinearModel
+from knowledge.structure import Structure, bounded, read_structure
 from knowledge.text import error_words
 
-# A signature's tier sets its strength: a provider code beats distinctive wording, which beats a
-# generic word. Within a tier a longer phrase is more specific, so it earns a little more.
-TIER_SCORE = {"codes": 0.97, "phrases": 0.88, "hints": 0.65}
-LENGTH_BONUS = 0.005
-# Below this the answer is "unknown": a confident wrong answer costs more than asking support.
-THRESHOLD = 0.5
-# Two reasons this close are a tie; the answer then loses this much confidence.
-TIE_MARGIN = 0.004
-TIE_PENALTY = 0.3
-FUZZY_CUTOFF = 90.0
-FUZZY_MIN_CHARS = 12
+HEAD = "reason"
+# Provider names as the platform and the corpus write them → the tables' google | microsoft.
+PROVIDER_ALIASES = {
+    "gmail": "google",
+    "google_workspace": "google",
+    "workspace": "google",
+    "outlook": "microsoft",
+    "office365": "microsoft",
+    "microsoft365": "microsoft",
+    "m365": "microsoft",
+    "exchange": "microsoft",
+    "hotmail": "microsoft",
+}
+EXAMPLE_CONFIDENCE = 0.99
 
 
-class Classifier:
-    """Holds the signatures of every reason, indexed for fast look-up."""
+@dataclass(frozen=True)
+class Diagnosis:
+    """What an error says, why, and how sure: `level` is `high`, `likely` or `unsure`."""
 
-    def __init__(self, reasons: Iterable[Reason]) -> None:
+    reason: str
+    confidence: float
+    level: str
+    structure: Structure | None = None
+    rows: tuple[Row, ...] = ()
+    signatures: tuple[Signature, ...] = ()
+    ranked: tuple[tuple[str, float], ...] = ()
+    decided_by: str = "model"
+    evidence: tuple[str, ...] = field(default=())
+
+
+def canonical_provider(provider: str | None) -> str | None:
+    """google, microsoft, or the name as given (lower case)."""
+    if not provider:
+        return None
+    name = provider.strip().lower()
+    return PROVIDER_ALIASES.get(name, name)
+
+
+class ErrorReader:
+    """Structure, table rows and signatures of an error, as evidence tokens for the model."""
+
+    def __init__(self, reasons: Iterable[Reason], tables: CodeTables) -> None:
+        self.tables = tables
         self._by_first_word: dict[str, list[Signature]] = {}
         self._regexes: list[Signature] = []
-        self._fuzzy_phrases: list[str] = []
-        self._fuzzy_reasons: list[str] = []
         for reason in reasons:
             for signature in reason.signatures:
                 if signature.regex is not None:
                     self._regexes.append(signature)
-                    continue
-                self._by_first_word.setdefault(signature.words[0], []).append(signature)
-                phrase = " ".join(signature.words)
-                if signature.tier != "hints" and len(phrase) >= FUZZY_MIN_CHARS:
-                    self._fuzzy_phrases.append(phrase)
-                    self._fuzzy_reasons.append(signature.reason)
+                else:
+                    self._by_first_word.setdefault(signature.words[0], []).append(signature)
 
-    def classify(self, raw_error: str | None) -> tuple[str, float]:
-        """The reason behind a raw provider error, with a confidence between 0 and 1."""
-        if not raw_error or not raw_error.strip():
-            return "unknown", 0.0
-        words = error_words(raw_error)
-        scores = self._signature_scores(words, raw_error[:4000].lower())
-        if not scores:
-            return self._fuzzy(" ".join(words))
-        ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
-        reason, score = ranked[0]
-        if len(ranked) > 1 and score - ranked[1][1] < TIE_MARGIN:
-            score -= TIE_PENALTY
-        if score < THRESHOLD:
-            return "unknown", round(score, 3)
-        return reason, round(score, 3)
+    def read(self, raw_error: str, provider: str | None = None):
+        """(structure, table rows, signatures, evidence tokens) of an error."""
+        text = bounded(raw_error)
+        words = error_words(text, limit=len(text))
+        structure = read_structure(text, words)
+        rows = self.tables.lookup(structure, provider)
+        signatures = self._signatures(text, words)
+        return structure, rows, signatures, evidence_tokens(structure, rows, signatures)
 
-    def _signature_scores(self, words: list[str], lowered: str) -> dict[str, float]:
-        """Best score per reason over the matching signatures that no longer match contains."""
-        spans: list[tuple[int, int, Signature]] = []
+    def features(self, raw_error: str, provider: str | None = None):
+        """(words, pairs, evidence) as the model reads them."""
+        _, _, _, evidence = self.read(raw_error, canonical_provider(provider))
+        words, pairs = text_features(bounded(raw_error))
+        return words, pairs, evidence
+
+    def _signatures(self, text: str, words: list[str]) -> tuple[Signature, ...]:
+        """The reasons' signatures the text contains, those inside a longer one left out."""
+        spans = []
         for start, word in enumerate(words):
             for signature in self._by_first_word.get(word, ()):
                 end = start + len(signature.words)
                 if tuple(words[start:end]) == signature.words:
                     spans.append((start, end, signature))
-        scores: dict[str, float] = {}
-        for start, end, signature in spans:
-            inside_longer = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
-            if not inside_longer:
-                _keep_best(scores, signature.reason, _score(signature, end - start))
-        for signature in self._regexes:
-            if signature.regex.search(lowered):
-                _keep_best(scores, signature.reason, TIER_SCORE[signature.tier])
-        return scores
-
-    def _fuzzy(self, text: str) -> tuple[str, float]:
-        """Truncated, re-worded or misspelt errors: the closest signature phrase, if close enough."""
-        # A short text would "match" inside any long phrase, so only phrases about its length or
-        # shorter are candidates; a truncated error keeps most of its phrase.
-        longest = len(text) * 1.25
-        candidates = {i: phrase for i, phrase in enumerate(self._fuzzy_phrases) if len(phrase) <= longest}
-        best = process.extractOne(text, candidates, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_CUTOFF)
-        if best is None:
-            return "unknown", 0.0
-        _, similarity, index = best
-        return self._fuzzy_reasons[index], round(0.55 + (similarity - FUZZY_CUTOFF) / 50, 3)
+        found = [
+            signature
+            for start, end, signature in spans
+            if not any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in spans)
+        ]
+        if self._regexes:
+            lowered = text.lower()
+            found += [signature for signature in self._regexes if signature.regex.search(lowered)]
+        return tuple(dict.fromkeys(found))
 
 
-def _score(signature: Signature, length: int) -> float:
-    return TIER_SCORE[signature.tier] + LENGTH_BONUS * min(length, 6)
+def evidence_tokens(structure: Structure, rows: Iterable[Row], signatures: Iterable[Signature]) -> list[str]:
+    """Evidence as model features: what the tables and signatures say, by reason and strength."""
+    tokens = [f"e:stage:{structure.stage}"]
+    if structure.imap_status:
+        tokens.append(f"e:imap:{structure.imap_status}")
+    for code in structure.codes:
+        tokens.append(f"e:has:{code.kind}")
+    for row in rows:
+        tokens += [f"e:table:{row.reason}:{row.strength}", f"e:{row.kind}:{row.reason}"]
+    for signature in signatures:
+        tokens.append(f"e:sig:{signature.reason}:{signature.tier}")
+    return list(dict.fromkeys(tokens))
 
 
-def _keep_best(scores: dict[str, float], reason: str, score: float) -> None:
-    if score > scores.get(reason, 0.0):
-        scores[reason] = score
+class Classifier:
+    """Reads an error and answers with a reason, a confidence and the evidence."""
+
+    def __init__(self, reader: ErrorReader, model: LinearModel, examples: Examples) -> None:
+        self.reader = reader
+        self.model = model
+        self.head = next(head for head in model.heads if head.name == HEAD)
+        self.examples = examples
+
+    def classify(self, raw_error: str | None, provider: str | None = None) -> tuple[str, float]:
+        """The reason behind a raw provider error, with a confidence between 0 and 1."""
+        diagnosis = self.diagnose(raw_error, provider)
+        return diagnosis.reason, diagnosis.confidence
+
+    def diagnose(self, raw_error: str | None, provider: str | None = None) -> Diagnosis:
+        """The reason with its evidence: structure, table rows, signatures and the model's ranking."""
+        if not raw_error or not raw_error.strip():
+            return Diagnosis("unknown", 0.0, "unsure", decided_by="empty")
+        known = self.examples.find(raw_error)
+        if known is not None:
+            return Diagnosis(known, EXAMPLE_CONFIDENCE, "high", decided_by="example")
+        provider = canonical_provider(provider)
+        structure, rows, signatures, evidence = self.reader.read(raw_error, provider)
+        words, pairs = text_features(bounded(raw_error))
+        ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
+        decided = table_reason(rows, signatures)
+        reason, probability, decided_by = decide(ranked, decided, self.head.threshold, "unknown")
+        if decided_by == "table":
+            probability = max(probability, self.head.high)
+        elif reason == "unknown":
+            # How sure we are that it is none of the documented causes, not the best guess's score.
+            probability = min(dict(ranked).get("unknown", 0.0), self.head.threshold - 0.01)
+        level = self.level(reason, probability)
+        return Diagnosis(
+            reason,
+            round(probability, 3),
+            level,
+            structure,
+            tuple(rows),
+            signatures,
+            ranked,
+            decided_by,
+            tuple(evidence),
+        )
+
+    def level(self, reason: str, confidence: float | None) -> str:
+        """How firmly a stored (reason, confidence) may be told: high, likely or unsure."""
+        if reason == "unknown" or confidence is None or confidence < self.head.threshold:
+            return "unsure"
+        return "high" if confidence >= self.head.high else "likely"
+
+    def explain(self, raw_error: str, provider: str | None = None) -> list[str]:
+        """The evidence behind an answer, one line each, for `kb classify --explain`."""
+        diagnosis = self.diagnose(raw_error, provider)
+        lines = [f"reason: {diagnosis.reason} (confidence {diagnosis.confidence:.2f}, {diagnosis.level})"]
+        if diagnosis.structure is None:
+            return lines + [f"decided by: {diagnosis.decided_by}"]
+        lines.append(f"decided by: {diagnosis.decided_by}")
+        structure = diagnosis.structure
+        codes = ", ".join(f"{code.kind} {code.value}" for code in structure.codes) or "none"
+        lines.append(f"codes found: {codes}; SMTP stage: {structure.stage}")
+        for row in diagnosis.rows:
+            lines.append(
+                f"table {row.kind} {row.code}: {row.reason} ({row.strength}) — {row.meaning} [{row.source}]"
+            )
+        for signature in diagnosis.signatures:
+            lines.append(f"signature of {signature.reason} ({signature.tier}): {signature.text!r}")
+        top = ", ".join(f"{code} {p:.2f}" for code, p in diagnosis.ranked[:3])
+        lines.append(f"model: {top}; threshold {self.head.threshold:.2f}, stated above {self.head.high:.2f}")
+        words, pairs = text_features(bounded(raw_error))
+        strongest = self.model.contributions(self.head, words, pairs, list(diagnosis.evidence))[:6]
+        lines += [f"  {name} → {code} (+{weight:.2f})" for name, code, weight in strongest]
+        return lines

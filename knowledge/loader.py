@@ -293,6 +293,26 @@ def lint(directory: Path = REASONS_DIR, intents_file: Path = INTENTS_FILE) -> li
         load_intents(intents_file)
     except KnowledgeError as exc:
         problems.append(str(exc))
+    return problems + _lint_data()
+
+
+def _lint_data() -> list[str]:
+    """Problems of the code tables, support's examples and the model files."""
+    from knowledge.codes import lint_tables
+    from knowledge.examples import failure_examples, question_examples
+    from knowledge.model import MODELS_DIR, LinearModel
+
+    problems = lint_tables()
+    for load in (failure_examples, question_examples):
+        try:
+            load()
+        except KnowledgeError as exc:
+            problems.append(str(exc))
+    for name in ("failures.npz", "questions.npz"):
+        try:
+            LinearModel(MODELS_DIR / name)
+        except KnowledgeError as exc:
+            problems.append(str(exc))
     return problems
 
 

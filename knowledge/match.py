@@ -1,4 +1,7 @@
-"""A user's chat message → (intent, named reason): phrase matching on forgiving word lists."""
+"""The phrase lists of `intents.yaml` and the reasons' `question_phrases`, found in a chat message.
+
+The question model (`knowledge.understand`) reads what is found here as evidence, so a phrase support
+adds to a list counts on the next start."""
 
 from __future__ import annotations
 
@@ -12,12 +15,9 @@ from knowledge.classify import Classifier
 from knowledge.loader import INTENTS, Reason
 from knowledge.text import question_words
 
-# Intents tied on score go to the first in this order.
-INTENT_PRIORITY = ("contact_support", "how_to_reconnect", "why_disconnected", "other")
 MAX_GAP = 2  # words allowed between the words of a phrase
 TYPO_CUTOFF = 84.0  # similarity (0–100) for a word to count as a misspelling of a known word
 TYPO_MIN_LENGTH = 5
-HINT_WEIGHT = 0.1  # circumstantial hints ("the whole team") only decide when nothing is named
 QUOTED_CONFIDENCE = 0.8  # a quoted provider error must classify at least this confidently
 _QUOTED = re.compile(r"(?:^|\s)[\"'“‘]([^\"'”’]{8,300})[\"'”’](?=$|\s|[.,;:!?)])")
 
@@ -25,7 +25,7 @@ Phrase = tuple[str, ...]
 Group = tuple[str, str]  # ("intent", name), ("reason", code), ("hint", code) or ("context", "mailbox")
 
 
-class Matcher:
+class PhraseFinder:
     """Phrase lists of intents and reasons, indexed by first word, with a vocabulary for typos."""
 
     def __init__(
@@ -54,22 +54,18 @@ class Matcher:
         self._vocabulary_set = frozenset(vocabulary)
         self._correct = lru_cache(maxsize=8192)(self._closest_known_word)
 
-    def match(self, question: str) -> tuple[str, str | None]:
-        """The intent of a chat message and the cause it names (None when it names none)."""
-        question = question or ""
-        words = [self._correct(word) for word in question_words(question)]
-        found = self._found(words)
-        reason, quoted_error = self._named_reason(found, question)
-        scores = {intent: found.get(("intent", intent), 0.0) for intent in INTENTS}
-        if scores["contact_support"] > 0 and scores["contact_support"] >= scores["other"]:
-            return "contact_support", reason  # asking for a person wins over everything else said
-        best = max(INTENT_PRIORITY, key=lambda intent: (scores[intent], -INTENT_PRIORITY.index(intent)))
-        if scores[best] > 0:
-            return best, reason
-        about_mailbox = quoted_error or "?" in question or found.get(("context", "mailbox"), 0) > 0
-        if reason is not None and about_mailbox:
-            return "why_disconnected", reason
-        return "other", reason
+    def groups(self, question: str) -> dict[Group, float]:
+        """The phrase groups a message contains (intents, named reasons, hints), with their strength."""
+        return self._found([self._correct(word) for word in question_words(question)])
+
+    def quoted_reasons(self, question: str) -> list[str]:
+        """Reasons shown by provider errors quoted in the message, when they classify confidently."""
+        found = []
+        for quoted in _QUOTED.findall(question[:4000]):
+            code, confidence = self._classifier.classify(quoted)
+            if code != "unknown" and confidence >= QUOTED_CONFIDENCE:
+                found.append(code)
+        return found
 
     def _found(self, words: list[str]) -> dict[Group, float]:
         """Per group, the length of the longest phrase found plus a little for each other one."""
@@ -79,21 +75,6 @@ class Matcher:
                 if _occurs_at(words, start, phrase):
                     lengths.setdefault(group, []).append(len(phrase))
         return {group: max(found) + 0.01 * (len(found) - 1) for group, found in lengths.items()}
-
-    def _named_reason(self, found: dict[Group, float], question: str) -> tuple[str | None, bool]:
-        """The cause the user names, and whether they quoted a provider error that shows it."""
-        scores = {code: found.get(("reason", code), 0.0) for code in self._reason_codes}
-        quoted_error = False
-        for quoted in _QUOTED.findall(question):
-            code, confidence = self._classifier.classify(quoted)
-            if code != "unknown" and confidence >= QUOTED_CONFIDENCE:
-                scores[code] = max(scores[code], 10.0)
-                quoted_error = True
-        for code in self._reason_codes:
-            scores[code] += HINT_WEIGHT * min(found.get(("hint", code), 0.0), 9.0)
-        code, score = max(scores.items(), key=lambda item: item[1])
-        tied = [other for other, value in scores.items() if abs(value - score) < 1e-9]
-        return (code if score > 0 and len(tied) == 1 else None), quoted_error
 
     def _closest_known_word(self, word: str) -> str:
         if len(word) < TYPO_MIN_LENGTH or word.isdigit() or word in self._vocabulary_set:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 # Slack markup: <@U123>, <#C123|name>, <mailto:a@b.com|a@b.com>, <https://x|label>, :emoji_name:
-_SLACK_LINK = re.compile(r"<(?:mailto:)?([^>|]*)(?:\|([^>]*))?>")
+# No '<' inside: a run of '<' with no '>' is then read in linear time, not quadratic.
+_SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]{0,1000})(?:\|([^<>]{0,1000}))?>")
 _EMOJI = re.compile(r":[a-z0-9_+\-']+:")
 # Characters kept inside a word; dots and underscores keep codes such as 5.7.8 and invalid_grant whole.
 _NOT_WORD = re.compile(r"[^a-z0-9._]+")

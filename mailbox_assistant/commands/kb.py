@@ -19,6 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     classify = commands.add_parser("classify", help="raw provider error → reason")
     classify.add_argument("text", nargs="?", help="the error text (default: read standard input)")
     classify.add_argument("--jsonl", action="store_true", help='stdin lines {"id","text"} → stdout lines')
+    classify.add_argument("--explain", action="store_true", help="print the evidence that decided")
+    classify.add_argument("--provider", help="the mailbox's provider (google, microsoft, …), when known")
     classify.set_defaults(func=run_classify)
 
     match = commands.add_parser("match", help="user question → intent and reason")
@@ -29,13 +31,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = commands.add_parser("lint", help="validate the knowledge files")
     check.set_defaults(func=run_lint)
 
+    retrain = commands.add_parser("train", help="retrain both models (needs the 'train' extra)")
+    retrain.add_argument("--hold-dev", action="store_true", help="leave corpus/*/dev.jsonl out, to score it")
+    retrain.set_defaults(func=run_train)
+
 
 def run_classify(args: argparse.Namespace) -> int:
     """Classify one error, or every line of a JSONL stream."""
     from knowledge import classify
+    from knowledge.base import default_knowledge_base
+
+    if args.explain and not args.jsonl:
+        text = args.text if args.text is not None else sys.stdin.read()
+        for line in default_knowledge_base().classifier.explain(text, args.provider):
+            print(line)
+        return 0
 
     def answer(text: str) -> dict:
-        reason, confidence = classify(text)
+        reason, confidence = classify(text, args.provider)
         return {"reason": reason, "confidence": confidence}
 
     return _answer(args, answer, unknown={"reason": "unknown", "confidence": 0.0})
@@ -60,6 +73,27 @@ def run_lint(args: argparse.Namespace) -> int:
     if problems:
         return 1
     print("kb lint: knowledge files are valid")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Cross-validate and fit both models; print the out-of-fold figures of each head."""
+    try:
+        from knowledge.retrain import train_all
+    except ImportError as exc:
+        print(
+            f"kb train: needs scikit-learn ({exc}); pip install 'mailbox-assistant[train]'", file=sys.stderr
+        )
+        return 2
+    run = train_all(hold_dev=args.hold_dev)
+    print(f"trained on {run.failure_rows} errors and {run.question_rows} questions")
+    for model, reports in (("failures", run.failures), ("questions", run.questions)):
+        for report in reports.values():
+            print(
+                f"  {model:9s} {report.name:7s} C={report.c:<5g} T={report.temperature:.2f} "
+                f"threshold={report.threshold:.2f} high={report.high:.2f}  cross-validated: "
+                f"right {report.right:.1%}, confidently wrong {report.confidently_wrong:.1%}"
+            )
     return 0
 
 

@@ -1,0 +1,163 @@
+"""A trained linear model, answering in pure Python and numpy: features → calibrated probabilities.
+
+The weights come from `knowledge/models/*.npz`, written by `knowledge.training` (scikit-learn is
+needed only to train). One file may hold several heads (the question model has an intent head and a
+named-cause head); each head has its own classes, temperature (from cross-validated calibration)
+and abstention threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.features import word_features
+from knowledge.loader import KnowledgeError
+
+MODELS_DIR = Path(__file__).parent / "models"
+OOV_CACHE = 20_000  # words not seen in training whose n-gram sums are kept
+
+
+@dataclass(frozen=True)
+class Head:
+    """One classifier of a model: its name, classes, columns, temperature and thresholds."""
+
+    name: str
+    classes: tuple[str, ...]
+    start: int
+    temperature: float
+    threshold: float  # below this top probability the head abstains
+    high: float  # at or above it the answer is stated without hedging
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.classes)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A head's answer: classes with probabilities, best first."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        return self.ranked[0]
+
+
+class LinearModel:
+    """Weights per word, character n-gram, word pair and evidence token; softmax per head."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise KnowledgeError(f"models/{path.name}: cannot read: {exc}") from None
+        self.heads = _heads(path, data)
+        self._bias = data["bias"].astype(np.float64)
+        # One matrix, its blocks in this order, so a text is scored with one gather and one product.
+        blocks = ("word", "gram", "pair", "evidence")
+        offsets, start, matrices = {}, 0, []
+        for block in blocks:
+            offsets[block] = start
+            matrices.append(data[f"{block}_matrix"].astype(np.float64))
+            start += matrices[-1].shape[0]
+        self._matrix = np.vstack(matrices) if start else np.zeros((1, len(self._bias)))
+        self._words = _index(data["words"], offsets["word"])
+        self._word_counts = dict(zip(self._words, data["word_counts"].tolist(), strict=True))
+        self._grams = _index(data["grams"], offsets["gram"])
+        self._pairs = _index(data["pairs"], offsets["pair"])
+        self._evidence = _index(data["evidence"], offsets["evidence"])
+        self._unseen = lru_cache(maxsize=OOV_CACHE)(self._unseen_word)
+
+    def logits(self, words: list[str], pairs: list[str], evidence: list[str]) -> np.ndarray:
+        """Raw scores of every class of every head."""
+        rows, count = [], len(pairs)
+        known, counts = self._words, self._word_counts
+        for word in words:
+            index = known.get(word)
+            if index is None:
+                grams, features = self._unseen(word)
+                rows.extend(grams)
+                count += features
+            else:
+                rows.append(index)
+                count += counts[word]
+        pairs_index = self._pairs
+        rows.extend(pairs_index[p] for p in pairs if p in pairs_index)
+        text_rows = len(rows)
+        evidence_index = self._evidence
+        rows.extend(evidence_index[e] for e in evidence if e in evidence_index)
+        if not rows:
+            return self._bias
+        weights = np.full(len(rows), 1 / math.sqrt(max(count, 1)))
+        weights[text_rows:] = 1.0
+        return self._bias + weights @ self._matrix[rows]
+
+    def predict(self, words: list[str], pairs: list[str], evidence: list[str]) -> dict[str, Prediction]:
+        """Calibrated probabilities per head."""
+        scores = self.logits(words, pairs, evidence)
+        return {head.name: _softmax(head, scores[head.start : head.end]) for head in self.heads}
+
+    def contributions(self, head: Head, words: list[str], pairs: list[str], evidence: list[str]) -> list:
+        """(feature, class, weight) of the strongest pieces of evidence, for `--explain`."""
+        count = max(sum(len(word_features(w)) for w in words) + len(pairs), 1)
+        found = []
+        for word in words:
+            rows = [self._words[word]] if word in self._words else self._unseen(word)[0]
+            found.append((f"word {word!r}", self._matrix[rows].sum(axis=0) / math.sqrt(count)))
+        found += [
+            (f"words {p[2:]!r}", self._matrix[self._pairs[p]] / math.sqrt(count))
+            for p in pairs
+            if p in self._pairs
+        ]
+        found += [
+            (f"evidence {e[2:]}", self._matrix[self._evidence[e]]) for e in evidence if e in self._evidence
+        ]
+        ranked = []
+        for name, vector in found:
+            part = vector[head.start : head.end] / head.temperature
+            best = int(np.argmax(part))
+            ranked.append((name, head.classes[best], float(part[best])))
+        return sorted(ranked, key=lambda item: item[2], reverse=True)
+
+    def _unseen_word(self, word: str) -> tuple[list[int], int]:
+        """The rows of a word seen in no training text (its known n-grams), and its feature count."""
+        features = word_features(word)
+        return [self._grams[f] for f in features if f in self._grams], len(features)
+
+
+def _softmax(head: Head, scores: np.ndarray) -> Prediction:
+    # Plain floats: for a handful of classes numpy's per-call cost is most of the time.
+    scaled = [value / head.temperature for value in scores.tolist()]
+    top = max(scaled)
+    exp = [math.exp(value - top) for value in scaled]
+    total = sum(exp)
+    pairs = zip(head.classes, [e / total for e in exp], strict=True)
+    return Prediction(tuple(sorted(pairs, key=_probability, reverse=True)))
+
+
+def _probability(item: tuple[str, float]) -> float:
+    return item[1]
+
+
+def _index(packed: np.ndarray, offset: int) -> dict[str, int]:
+    text = str(packed)
+    return {item: offset + i for i, item in enumerate(text.split("\n"))} if text else {}
+
+
+def _heads(path: Path, data) -> tuple[Head, ...]:
+    try:
+        heads, start = [], 0
+        for line in str(data["heads"]).split("\n"):
+            name, classes, temperature, threshold, high = line.split("\t")
+            names = tuple(classes.split(","))
+            heads.append(Head(name, names, start, float(temperature), float(threshold), float(high)))
+            start += len(names)
+        return tuple(heads)
+    except (KeyError, ValueError) as exc:
+        raise KnowledgeError(f"models/{path.name}: malformed heads: {exc}") from None

@@ -1,0 +1,78 @@
+"""`kb train`: fit both models on the corpus, the development examples and support's examples.
+
+Training reads `corpus/<kind>/train.jsonl` (and `dev.jsonl` unless held out), `tests/data/<kind>-*.jsonl`
+and `knowledge/examples/<kind>.jsonl`; never `test.jsonl`, the sealed split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.classify import Classifier, ErrorReader, canonical_provider
+from knowledge.codes import CODES_DIR, load_tables
+from knowledge.decide import table_reason
+from knowledge.examples import EXAMPLES_DIR, Examples, failure_examples
+from knowledge.loader import INTENTS_FILE, REASONS_DIR, load_intents, load_reasons
+from knowledge.match import PhraseFinder
+from knowledge.model import MODELS_DIR, LinearModel
+from knowledge.training import HeadReport, failure_heads, question_heads, read_rows, train
+from knowledge.understand import QuestionReader
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class TrainingRun:
+    """The cross-validated figures of a training run, per model and head."""
+
+    failures: dict[str, HeadReport]
+    questions: dict[str, HeadReport]
+    failure_rows: int
+    question_rows: int
+
+
+def training_rows(kind: str, hold_dev: bool, root: Path = ROOT) -> list[dict]:
+    """Every labelled row training may read for `failures` or `questions`."""
+    splits = ["train"] if hold_dev else ["train", "dev"]
+    paths = [root / "corpus" / kind / f"{split}.jsonl" for split in splits]
+    paths += sorted((root / "tests" / "data").glob(f"{kind}-*.jsonl"))
+    paths.append(EXAMPLES_DIR / f"{kind}.jsonl")
+    return read_rows(paths)
+
+
+def _rows_and_signatures(reader: ErrorReader, row: dict):
+    _, rows, signatures, _ = reader.read(row["text"], canonical_provider(row.get("provider")))
+    return rows, signatures
+
+
+def train_all(models_dir: Path = MODELS_DIR, hold_dev: bool = False, folds: int = 5) -> TrainingRun:
+    """Train the error model, then the question model (which reads pasted errors with the first)."""
+    reasons = load_reasons(REASONS_DIR)
+    reader = ErrorReader(reasons.values(), load_tables(CODES_DIR))
+    failures = training_rows("failures", hold_dev)
+    decided = [
+        table_reason(reader.read(row["text"], canonical_provider(row.get("provider")))[1]) for row in failures
+    ]
+    failure_reports = train(
+        models_dir / "failures.npz",
+        failures,
+        lambda row: reader.features(row["text"], row.get("provider")),
+        lambda rows: failure_heads(rows, decided),
+        folds,
+    )
+    classifier = Classifier(reader, LinearModel(models_dir / "failures.npz"), failure_examples())
+    phrases = PhraseFinder(reasons.values(), load_intents(INTENTS_FILE), classifier)
+    questions_reader = QuestionReader(phrases, reader)
+    questions = training_rows("questions", hold_dev)
+    question_reports = train(
+        models_dir / "questions.npz",
+        questions,
+        lambda row: questions_reader.features(row["text"]),
+        question_heads,
+        folds,
+    )
+    return TrainingRun(failure_reports, question_reports, len(failures), len(questions))
+
+
+__all__ = ["Examples", "TrainingRun", "train_all"]

@@ -1,0 +1,289 @@
+"""Training the linear models with scikit-learn (a development dependency), written to `models/*.npz`.
+
+Multinomial logistic regression over the features of `knowledge.features`; the regularisation is
+chosen by stratified k-fold cross-validation, the temperature of each head is fitted on the
+out-of-fold scores (calibration), and the abstention threshold is the lowest top probability at
+which the out-of-fold answers stay under the allowed share of confident mistakes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.features import word_features
+
+Featurize = Callable[[dict], tuple[list[str], list[str], list[str]]]  # a labelled row → features
+C_GRID = (3.0, 10.0, 30.0, 100.0, 300.0)
+MIN_DF = 2
+
+
+@dataclass
+class HeadSpec:
+    """What one head learns: its name, its classes, the label of each sample, what abstaining means."""
+
+    name: str
+    classes: tuple[str, ...]
+    labels: list[str]
+    abstain: str | None  # the class answered when unsure (unknown, other, none), or None
+    max_wrong: float  # allowed share of confident mistakes out of fold
+    high_wrong: float  # share of mistakes allowed at the "stated without hedging" level
+    decided: list[str | None] | None = None  # per sample, the reason a strong code-table row gives
+
+
+@dataclass
+class HeadReport:
+    """Cross-validated figures of one head."""
+
+    name: str
+    c: float
+    temperature: float
+    threshold: float
+    high: float
+    right: float
+    confidently_wrong: float
+    out_of_fold: list[str]
+    probabilities: np.ndarray | None = None
+
+
+class Vocabulary:
+    """Feature strings → columns, split by kind as `knowledge.model` stores them."""
+
+    def __init__(self, samples: Sequence[tuple[list[str], list[str], list[str]]]) -> None:
+        counts: Counter[str] = Counter()
+        for words, pairs, evidence in samples:
+            features = {f for w in words for f in word_features(w)} | set(pairs) | set(evidence)
+            counts.update(features)
+        keep = sorted(f for f, n in counts.items() if n >= MIN_DF or f.startswith("e:"))
+        self.columns = {feature: i for i, feature in enumerate(keep)}
+
+    def matrix(self, samples: Sequence[tuple[list[str], list[str], list[str]]]):
+        """The scaled sample × feature matrix: text features count / sqrt(total), evidence 1."""
+        from scipy.sparse import csr_matrix
+
+        data, indices, indptr = [], [], [0]
+        for words, pairs, evidence in samples:
+            row: Counter[int] = Counter()
+            total = len(pairs)
+            for word in words:
+                features = word_features(word)
+                total += len(features)
+                row.update(self.columns[f] for f in features if f in self.columns)
+            row.update(self.columns[p] for p in pairs if p in self.columns)
+            scale = 1 / math.sqrt(max(total, 1))
+            cells = {column: n * scale for column, n in row.items()}
+            for token in evidence:
+                if token in self.columns:
+                    cells[self.columns[token]] = cells.get(self.columns[token], 0.0) + 1.0
+            for column in sorted(cells):
+                indices.append(column)
+                data.append(cells[column])
+            indptr.append(len(indices))
+        return csr_matrix((data, indices, indptr), shape=(len(samples), len(self.columns)))
+
+
+def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7) -> HeadReport:
+    """Choose C, fit the temperature and the threshold on out-of-fold scores of one head."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.array([spec.classes.index(label) for label in spec.labels])
+    smallest = min(Counter(y.tolist()).values())
+    splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed)
+    folds_data = []
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        vocabulary = Vocabulary([features[i] for i in train])
+        train_x = vocabulary.matrix([features[i] for i in train])
+        folds_data.append((train, test, train_x, vocabulary.matrix([features[i] for i in test])))
+    best = None
+    for c in C_GRID:
+        scores = np.zeros((len(y), len(spec.classes)))
+        for train, test, train_x, test_x in folds_data:
+            coef, bias = _full_coef(_fit(train_x, y[train], c, len(spec.classes)), len(spec.classes))
+            scores[test] = test_x @ coef.T + bias
+        loss = _log_loss(scores, y, fit_temperature(scores, y))
+        if best is None or loss < best[0]:
+            best = (loss, c, scores)
+    _, c, scores = best
+    temperature = fit_temperature(scores, y)
+    probabilities = _softmax(scores / temperature)
+    threshold = choose_threshold(probabilities, y, spec, spec.max_wrong)
+    high = max(threshold, choose_threshold(probabilities, y, spec, spec.high_wrong))
+    answers = _answers(probabilities, spec, threshold)
+    right = float(np.mean([a == label for a, label in zip(answers, spec.labels, strict=True)]))
+    wrong = float(
+        np.mean([_confidently_wrong(a, label, spec) for a, label in zip(answers, spec.labels, strict=True)])
+    )
+    return HeadReport(spec.name, c, temperature, threshold, high, right, wrong, answers, probabilities)
+
+
+def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
+    """The temperature that minimises the log loss of the scores (a one-parameter calibration)."""
+    grid = np.exp(np.linspace(math.log(0.05), math.log(20.0), 200))
+    return float(min(grid, key=lambda t: _log_loss(scores, y, t)))
+
+
+def choose_threshold(probabilities: np.ndarray, y: np.ndarray, spec: HeadSpec, max_wrong: float) -> float:
+    """The lowest top probability keeping confident mistakes at or under `max_wrong`."""
+    top = probabilities.max(axis=1)
+    for threshold in np.round(np.arange(0.2, 1.0, 0.01), 2):
+        answers = _answers(probabilities, spec, threshold)
+        wrong = np.mean(
+            [_confidently_wrong(a, label, spec) for a, label in zip(answers, spec.labels, strict=True)]
+        )
+        if wrong <= max_wrong:
+            return float(threshold)
+    return float(min(0.999, top.max()))
+
+
+def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str, float], reports) -> None:
+    """Fit every head on all of `features` and write the model file."""
+    vocabulary = Vocabulary(features)
+    x = vocabulary.matrix(features)
+    coefs, biases, lines = [], [], []
+    for spec in specs:
+        y = np.array([spec.classes.index(label) for label in spec.labels])
+        model = _fit(x, y, c_by_head[spec.name], len(spec.classes))
+        coef, bias = _full_coef(model, len(spec.classes))
+        coefs.append(coef)
+        biases.append(bias)
+        report = reports[spec.name]
+        lines.append(
+            f"{spec.name}\t{','.join(spec.classes)}\t{report.temperature:.4f}\t{report.threshold:.2f}\t{report.high:.2f}"
+        )
+    write_model(path, vocabulary, np.vstack(coefs), np.concatenate(biases), lines, features)
+
+
+def write_model(
+    path: Path, vocabulary: Vocabulary, coef: np.ndarray, bias: np.ndarray, heads, features
+) -> None:
+    """Split the weights by feature kind; combine each training word's own features into one row."""
+    weight = {feature: coef[:, column] for feature, column in vocabulary.columns.items()}
+    grams = sorted(f for f in weight if f.startswith(("w:", "c:", "nw:", "nc:")))
+    pairs = sorted(f for f in weight if f.startswith("b:"))
+    evidence = sorted(f for f in weight if f.startswith("e:"))
+    words = sorted({w for sample in features for w in sample[0]})
+    zero = np.zeros(coef.shape[0])
+    word_rows = [sum((weight.get(f, zero) for f in word_features(w)), zero) for w in words]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path,
+        heads=np.array("\n".join(heads)),
+        bias=bias.astype(np.float32),
+        words=np.array("\n".join(words)),
+        word_matrix=_rows(word_rows, coef.shape[0]),
+        word_counts=np.array([len(word_features(w)) for w in words], dtype=np.int32),
+        grams=np.array("\n".join(grams)),
+        gram_matrix=_rows([weight[g] for g in grams], coef.shape[0]),
+        pairs=np.array("\n".join(pairs)),
+        pair_matrix=_rows([weight[p] for p in pairs], coef.shape[0]),
+        evidence=np.array("\n".join(evidence)),
+        evidence_matrix=_rows([weight[e] for e in evidence], coef.shape[0]),
+    )
+
+
+def _rows(rows, width: int) -> np.ndarray:
+    return np.array(rows, dtype=np.float32).reshape(len(rows), width)
+
+
+def _fit(x, y: np.ndarray, c: float, n_classes: int):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=3000).fit(x, y)
+
+
+def _full_coef(model, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients for every class, including classes missing from the training labels."""
+    coef = np.zeros((n_classes, model.coef_.shape[1]))
+    bias = np.full(n_classes, -30.0)
+    if len(model.classes_) == 2:
+        coef[model.classes_[1]], bias[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+        coef[model.classes_[0]], bias[model.classes_[0]] = 0.0, 0.0
+    else:
+        for row, label in enumerate(model.classes_):
+            coef[label], bias[label] = model.coef_[row], model.intercept_[row]
+    return coef, bias
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    exp = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _log_loss(scores: np.ndarray, y: np.ndarray, temperature: float) -> float:
+    probabilities = _softmax(scores / temperature)
+    return float(-np.mean(np.log(probabilities[np.arange(len(y)), y] + 1e-12)))
+
+
+def _answers(probabilities: np.ndarray, spec: HeadSpec, threshold: float) -> list[str]:
+    from knowledge.decide import decide
+
+    decided = spec.decided or [None] * len(probabilities)
+    answers = []
+    for row, table_reason in zip(probabilities, decided, strict=True):
+        ranked = sorted(zip(spec.classes, row.tolist(), strict=True), key=lambda item: -item[1])
+        answers.append(decide(ranked, table_reason, threshold, spec.abstain)[0])
+    return answers
+
+
+def _wrong_share(answers: list[str], spec: HeadSpec) -> float:
+    """The share of answers that are confident and wrong."""
+    pairs = zip(answers, spec.labels, strict=True)
+    return float(np.mean([_confidently_wrong(answer, label, spec) for answer, label in pairs]))
+
+
+def _confidently_wrong(answer: str, label: str, spec: HeadSpec) -> bool:
+    return answer != label and answer != spec.abstain
+
+
+def read_rows(paths: Sequence[Path]) -> list[dict]:
+    """Rows of labelled JSONL files that exist, in order."""
+    import json
+
+    rows = []
+    for path in paths:
+        if path.exists():
+            rows += [
+                json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            ]
+    return rows
+
+
+def failure_heads(rows: list[dict], decided: list[str | None] | None = None) -> list[HeadSpec]:
+    """The error model: one head over the reason codes, `unknown` when unsure."""
+    from knowledge.loader import REASON_CODES
+
+    labels = [row["reason"] for row in rows]
+    return [HeadSpec("reason", REASON_CODES, labels, "unknown", 0.01, 0.005, decided)]
+
+
+def question_heads(rows: list[dict]) -> list[HeadSpec]:
+    """The question model: an intent head that always answers, a named-cause head that may abstain."""
+    from knowledge.loader import INTENTS, REASON_CODES
+
+    intents = [row["intent"] for row in rows]
+    causes = [row["reason"] or "none" for row in rows]
+    return [
+        HeadSpec("intent", INTENTS, intents, None, max_wrong=1.0, high_wrong=1.0),
+        HeadSpec("reason", (*REASON_CODES, "none"), causes, "none", max_wrong=0.01, high_wrong=0.005),
+    ]
+
+
+def train(path: Path, rows: list[dict], featurize: Featurize, heads, folds: int = 5) -> dict[str, HeadReport]:
+    """Cross-validate every head on `rows`, then fit on all of them and write `path`."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):  # BLAS threads fighting over two cores made fitting 20 times slower
+        return _train(path, rows, featurize, heads, folds)
+
+
+def _train(path: Path, rows: list[dict], featurize: Featurize, heads, folds: int) -> dict[str, HeadReport]:
+    features = [featurize(row) for row in rows]
+    specs = heads(rows)
+    reports = {spec.name: cross_validate(features, spec, folds) for spec in specs}
+    train_model(path, features, specs, {name: r.c for name, r in reports.items()}, reports)
+    return reports

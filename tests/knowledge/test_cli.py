@@ -1,0 +1,30 @@
+"""`mailbox-assistant kb classify --explain`: the evidence that decided, for support."""
+
+from mailbox_assistant.cli import main
+
+
+def test_explain_prints_the_codes_the_table_row_and_its_source(capsys):
+    code = main(["kb", "classify", "--explain", "AADSTS50057: The user account is disabled."])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].startswith("reason: account_suspended")
+    assert "codes found: aadsts 50057" in out
+    assert "table aadsts 50057: account_suspended (strong)" in out
+    assert "https://" in out
+
+
+def test_explain_on_an_error_without_codes_shows_the_models_reasons(capsys):
+    main(["kb", "classify", "--explain", "Mailbox is full, delete some messages"])
+
+    out = capsys.readouterr().out
+    assert "codes found: none" in out
+    assert "model: " in out
+    assert " word " in out or " words " in out
+
+
+def test_classify_takes_the_provider(capsys):
+    code = main(["kb", "classify", "--provider", "gmail", "550 5.4.5 Daily user sending quota exceeded."])
+
+    assert code == 0
+    assert '"reason": "sending_limit"' in capsys.readouterr().out

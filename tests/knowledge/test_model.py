@@ -1,0 +1,68 @@
+"""The model file: what knowledge.model answers is what scikit-learn fitted, and bad files are refused."""
+
+import json
+
+import numpy as np
+import pytest
+
+from knowledge.features import text_features
+from knowledge.loader import KnowledgeError
+from knowledge.model import LinearModel
+from knowledge.training import HeadSpec, Vocabulary, _fit, _full_coef, train_model
+
+TEXTS = [
+    ("550 5.4.5 Daily user sending quota exceeded", "sending_limit"),
+    ("421 too many connections from your account", "sending_limit"),
+    ("rate limit exceeded, slow down", "sending_limit"),
+    ("452 4.2.2 The mailbox is over quota", "storage_full"),
+    ("mailbox full, no space left", "storage_full"),
+    ("quota exceeded: mailbox size limit", "storage_full"),
+    ("535 5.7.8 username and password not accepted", "password_changed"),
+    ("invalid credentials, wrong password", "password_changed"),
+    ("authentication failed: bad password", "password_changed"),
+]
+
+
+def features(text: str):
+    words, pairs = text_features(text)
+    return words, pairs, ["e:has:test"] if "5." in text else []
+
+
+def test_the_written_model_gives_scikit_learns_probabilities(tmp_path):
+    from sklearn.linear_model import LogisticRegression  # noqa: F401 - training needs it
+
+    samples = [features(text) for text, _ in TEXTS]
+    classes = ("sending_limit", "storage_full", "password_changed")
+    spec = HeadSpec("reason", classes, [label for _, label in TEXTS], None, 1.0, 1.0)
+    report = type("Report", (), {"temperature": 1.0, "threshold": 0.5, "high": 0.9})
+    train_model(tmp_path / "m.npz", samples, [spec], {"reason": 10.0}, {"reason": report})
+    vocabulary = Vocabulary(samples)
+    y = np.array([classes.index(label) for _, label in TEXTS])
+    coef, bias = _full_coef(_fit(vocabulary.matrix(samples), y, 10.0, 3), 3)
+    model = LinearModel(tmp_path / "m.npz")
+
+    for text in ("daily sending quota exceeded", "the mailbox is full", "wrong password again", "zzz"):
+        words, pairs, evidence = features(text)
+        expected = vocabulary.matrix([(words, pairs, evidence)]) @ coef.T + bias
+        assert np.allclose(model.logits(words, pairs, evidence), expected[0], atol=1e-4)
+    assert model.predict(*features("daily sending quota exceeded"))["reason"].best[0] == "sending_limit"
+
+
+def test_a_damaged_model_file_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "failures.npz"
+    path.write_bytes(b"not a model")
+
+    with pytest.raises(KnowledgeError, match="models/failures.npz"):
+        LinearModel(path)
+
+
+def test_the_shipped_models_name_their_heads_and_thresholds():
+    from knowledge.model import MODELS_DIR
+
+    failures = LinearModel(MODELS_DIR / "failures.npz")
+    questions = LinearModel(MODELS_DIR / "questions.npz")
+
+    assert [head.name for head in failures.heads] == ["reason"]
+    assert [head.name for head in questions.heads] == ["intent", "reason"]
+    assert all(0 < head.threshold <= head.high <= 1 for head in failures.heads)
+    json.dumps([head.classes for head in questions.heads])
