@@ -84,7 +84,7 @@ def test_the_third_follow_up_puts_support_first(slack, fake_slack, seed, engine)
         "why did my mailbox disconnect?",
         "still broken",
         "any update?",
-        "and now?",
+        "still nothing??",
     )
 
     assert "support_first" not in block_ids(second["blocks"])
@@ -124,7 +124,7 @@ def test_a_new_disconnection_since_the_answer_is_explained_in_full(
     converse(slack, fake_slack, engine, "U_ANA", "is my mailbox ok?")
     post_event(client, api_keys, mailbox["id"], {"type": "disconnected", "error": EXPIRED})
 
-    slack.dm("U_ANA", "and now?")
+    slack.dm("U_ANA", "still down?")
 
     _, reply = replies_to(fake_slack, "DU_ANA", 2)
     ids = block_ids(reply["blocks"])

@@ -25,7 +25,11 @@ from worker.escalation_slack import post_to_support_channel
 from worker.escalations import EscalationOutbox
 from worker.smtp import parse_smtp_url, send_message
 
-SUSPENDED = "Account disabled: terms of service violation (Failure) access_token=ya29.secretsecret123"
+# A Gmail API refusal for a suspended Workspace user, with a token the case must never carry.
+SUSPENDED = (
+    '{"error": {"code": 400, "message": "Mail service not enabled", "status": "FAILED_PRECONDITION", '
+    '"errors": [{"reason": "failedPrecondition"}]}} access_token=ya29.secretsecret123'
+)
 EXPIRED = "invalid_grant: Token has been expired or revoked."
 ANA = SlackUser(id="U_ANA", email="ana@acme.com", name="Ana", is_bot=False)
 
@@ -62,7 +66,7 @@ def test_talk_to_support_records_the_case_then_confirms_with_its_id(
     assert case.asker_team_id == "T0TEAM"
     assert (case.mailbox_id, case.mailbox_email, case.provider) == (mailbox["id"], "ana@acme.com", "google")
     assert case.mailbox_status == "disconnected" and case.reason == "account_suspended"
-    assert "terms of service violation" in case.raw_error and "ya29.secret" not in case.raw_error
+    assert "Mail service not enabled" in case.raw_error and "ya29.secret" not in case.raw_error
     assert [e["type"] for e in case.history] == ["disconnected"]
     assert [t["role"] for t in case.transcript] == ["user", "bot"]
     assert case.transcript[0]["text"] == "why did my mailbox disconnect?"
