@@ -117,6 +117,7 @@ def build_disconnected_mailbox(
     reconnect_url: str,
     note: str | None = None,
     offer_reconnect: bool | None = None,
+    support_primary: bool | None = None,
 ) -> list[Block]:
     """Everything about one disconnected mailbox: which one, why, what to do, and the buttons."""
     code = mailbox.reason_code
@@ -141,7 +142,8 @@ def build_disconnected_mailbox(
         )
     offer_reconnect = self_serve if offer_reconnect is None else offer_reconnect
     buttons = [build_reconnect_button(mailbox, reconnect_url, primary=self_serve)] if offer_reconnect else []
-    buttons.append(build_escalate_button(mailbox.id, primary=not self_serve))
+    support_primary = not self_serve if support_primary is None else support_primary
+    buttons.append(build_escalate_button(mailbox.id, primary=support_primary))
     blocks.append(build_actions(buttons, block_id=f"actions:{mailbox.id}"))
     return blocks
 

@@ -172,6 +172,12 @@ def _disconnected_blocks(
     if not reason.self_serve and mailbox.reason_code != "unknown" and "reconnect" not in summary.lower():
         summary += " Reconnecting won't fix this one, so support is the way forward."
     confirmed, note = _named_cause_lines(question.named_reason, mailbox, title)
+    likely = _is_likely(mailbox)
+    if likely:
+        # Not certain: said as the likely cause, and support offered as strongly as reconnecting.
+        title = f"Most likely: {title[:1].lower()}{title[1:]}" if title else title
+        hedge = "I'm not certain of this cause. If the steps don't fix it, *Talk to support* to check."
+        note = f"{note}\n{hedge}" if note else hedge
     if incident is not None:
         note = incident_line(incident) + (f"\n{note}" if note else "")
     repeated = (mailbox.recent_disconnects or 0) >= REPEATED_DISCONNECTS
@@ -191,8 +197,15 @@ def _disconnected_blocks(
         note=note,
         # An unknown cause may be a one-off: reconnecting is worth one try, support stays the main action.
         offer_reconnect=reason.self_serve or mailbox.reason_code == "unknown",
+        support_primary=True if likely else None,
     )
     return [b.build_section(confirmed, block_id=f"confirmed:{mailbox.id}"), *blocks] if confirmed else blocks
+
+
+def _is_likely(mailbox: Mailbox) -> bool:
+    """Whether the recorded cause is only the likely one (its classification was not confident)."""
+    confidence = mailbox.last_failure.confidence if mailbox.last_failure else None
+    return knowledge.confidence_level(mailbox.reason_code, confidence) == "likely"
 
 
 def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> tuple[str | None, str | None]:

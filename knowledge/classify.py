@@ -170,10 +170,14 @@ class Classifier:
         )
 
     def level(self, reason: str, confidence: float | None) -> str:
-        """How firmly a stored (reason, confidence) may be told: high, likely or unsure."""
-        if reason == "unknown" or confidence is None or confidence < self.head.threshold:
+        """How firmly a stored (reason, confidence) may be told: high, likely or unsure.
+
+        A record without a confidence (kept from before confidences were stored) is told as it is;
+        one below the "high" bar, whatever scale it came from, is told as the likely cause.
+        """
+        if reason == "unknown":
             return "unsure"
-        return "high" if confidence >= self.head.high else "likely"
+        return "high" if confidence is None or confidence >= self.head.high else "likely"
 
     def explain(self, raw_error: str, provider: str | None = None) -> list[str]:
         """The evidence behind an answer, one line each, for `kb classify --explain`."""

@@ -26,7 +26,7 @@ def disconnected(
         owner_email="ana@acme.com",
         status="disconnected",
         disconnected_at=when,
-        last_failure=Failure(reason=reason, title=None, error=error, occurred_at=when, confidence=0.9),
+        last_failure=Failure(reason=reason, title=None, error=error, occurred_at=when, confidence=1.0),
     )
 
 
