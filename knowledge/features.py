@@ -137,6 +137,10 @@ def is_hypothetical(text: str) -> bool:
 
 
 def text_features(text: str, *, negation: bool = False) -> tuple[list[str], list[str]]:
-    """(the words, their pairs) of a text, as the model reads them."""
+    """(the distinct words, their distinct pairs) of a text, as the model reads them.
+
+    Each word and pair counts once (presence, not count): a word repeated a thousand times says no
+    more than once, so repetitive input cannot push a score past any threshold.
+    """
     words = marked_words(text, negation=negation)
-    return words, pair_features(words)
+    return list(dict.fromkeys(words)), list(dict.fromkeys(pair_features(words)))

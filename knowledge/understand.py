@@ -62,7 +62,11 @@ class QuestionReader:
             evidence.append("e:question_mark")
         if len(words) <= 3:
             evidence.append("e:short")
-        return words, pair_features(words), list(dict.fromkeys(evidence))
+        return (
+            list(dict.fromkeys(words)),
+            list(dict.fromkeys(pair_features(words))),
+            list(dict.fromkeys(evidence)),
+        )
 
 
 class Matcher:

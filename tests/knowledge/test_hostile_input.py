@@ -38,3 +38,11 @@ def test_a_long_error_is_read_by_its_head_and_tail():
     page = "<html>" + "<p>lorem ipsum</p>" * 2000 + "AADSTS50057: The user account is disabled.</html>"
 
     assert classify(page)[0] == "account_suspended"
+
+
+@pytest.mark.parametrize(
+    "name", ["letters", "codes without end", "address fragments", "binary", "every plane"]
+)
+def test_repetitive_garbage_names_no_cause(name):
+    # Each word counts once: repeating a word a million times must not make any cause certain.
+    assert classify(HOSTILE[name])[0] == "unknown"
