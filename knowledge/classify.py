@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from knowledge.codes import CodeTables, Row
 from knowledge.decide import decide, table_reason
 from knowledge.examples import Examples
-from knowledge.features import text_features
+from knowledge.features import normalise, text_features
 from knowledge.loader import Reason, Signature
 from knowledge.model import LinearModel
 from knowledge.structure import Structure, bounded, read_structure
@@ -142,12 +142,13 @@ class Classifier:
         """The reason with its evidence: structure, table rows, signatures and the model's ranking."""
         if not raw_error or not raw_error.strip():
             return Diagnosis("unknown", 0.0, "unsure", decided_by="empty")
-        known = self.examples.find(raw_error)
+        normalised = normalise(bounded(raw_error))  # once, for the examples and the model's words
+        known = self.examples.find(normalised, normalised=True)
         if known is not None:
             return Diagnosis(known, EXAMPLE_CONFIDENCE, "high", decided_by="example")
         provider = canonical_provider(provider)
         structure, rows, signatures, evidence = self.reader.read(raw_error, provider)
-        words, pairs = text_features(bounded(raw_error))
+        words, pairs = text_features(normalised, normalised=True)
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
         decided = table_reason(rows, signatures)
         reason, probability, decided_by = decide(ranked, decided, self.head.threshold, "unknown")

@@ -29,11 +29,14 @@ class Examples:
             self._labels[_key(row["text"])] = row[label] if label != "*" else row
         self._keys = [key for key in self._labels if len(key) >= FUZZY_MIN_CHARS]
 
-    def find(self, text: str):
-        """The label of the example this text is (or nearly is), else None."""
+    def find(self, text: str, *, normalised: bool = False):
+        """The label of the example this text is (or nearly is), else None.
+
+        `normalised`: the text already went through `features.normalise` (the classifier shares it).
+        """
         if not self._labels:
             return None
-        key = _key(text[:MAX_TEXT])
+        key = " ".join(text[:MAX_TEXT].split()) if normalised else _key(text[:MAX_TEXT])
         if key in self._labels:
             return self._labels[key]
         if len(key) < FUZZY_MIN_CHARS or not self._keys:

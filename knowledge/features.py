@@ -86,9 +86,9 @@ def normalise(text: str) -> str:
     return text
 
 
-def words_of(text: str) -> list[str]:
+def words_of(text: str, *, normalised: bool = False) -> list[str]:
     """The words a model reads: the first MAX_WORDS - TAIL_WORDS and the last TAIL_WORDS."""
-    words = _WORD.findall(normalise(text))
+    words = _WORD.findall(text if normalised else normalise(text))
     if len(words) > MAX_WORDS:
         words = words[: MAX_WORDS - TAIL_WORDS] + words[-TAIL_WORDS:]
     return words
@@ -111,12 +111,12 @@ def word_features(word: str) -> list[str]:
     return features
 
 
-def marked_words(text: str, *, negation: bool) -> list[str]:
+def marked_words(text: str, *, negation: bool, normalised: bool = False) -> list[str]:
     """Words of a text; with `negation`, words inside a negated clause carry a `neg_` mark."""
     if not negation:
-        return words_of(text)
+        return words_of(text, normalised=normalised)
     marked: list[str] = []
-    for clause in _CLAUSE_END.split(normalise(text))[:80]:
+    for clause in _CLAUSE_END.split(text if normalised else normalise(text))[:80]:
         negated = False
         for word in _WORD.findall(clause):
             marked.append("neg_" + word if negated else word)
@@ -136,11 +136,13 @@ def is_hypothetical(text: str) -> bool:
     return bool(_HYPOTHETICAL.search(text[:2000]))
 
 
-def text_features(text: str, *, negation: bool = False) -> tuple[list[str], list[str]]:
+def text_features(
+    text: str, *, negation: bool = False, normalised: bool = False
+) -> tuple[list[str], list[str]]:
     """(the distinct words, their distinct pairs) of a text, as the model reads them.
 
     Each word and pair counts once (presence, not count): a word repeated a thousand times says no
     more than once, so repetitive input cannot push a score past any threshold.
     """
-    words = marked_words(text, negation=negation)
+    words = marked_words(text, negation=negation, normalised=normalised)
     return list(dict.fromkeys(words)), list(dict.fromkeys(pair_features(words)))
