@@ -66,21 +66,14 @@ def cross_validation() -> bool:
     """k-fold figures of every head on everything training reads (needs scikit-learn)."""
     import tempfile
 
-    from knowledge.retrain import train_all
+    from knowledge.retrain import report_lines, train_all
 
     with tempfile.TemporaryDirectory() as scratch:
         run = train_all(models_dir=Path(scratch))
-    ok = True
-    print(f"  cross-validation (5-fold) on {run.failure_rows} errors and {run.question_rows} questions")
-    for model, reports in (("errors", run.failures), ("questions", run.questions)):
-        for report in reports.values():
-            print(
-                f"    {model:9s} {report.name:6s} right {report.right:6.1%}  "
-                f"confidently wrong {report.confidently_wrong:5.1%}"
-            )
+    for line in report_lines(run):
+        print(f"  {line}")
     reason = run.failures["reason"]
-    ok &= reason.right >= 0.95 and reason.confidently_wrong <= 0.01
-    return ok
+    return reason.right >= 0.95 and reason.confidently_wrong <= 0.01
 
 
 def confusion(rows: list[dict], predicted: list[str], label: str) -> None:

@@ -79,21 +79,15 @@ def run_lint(args: argparse.Namespace) -> int:
 def run_train(args: argparse.Namespace) -> int:
     """Cross-validate and fit both models; print the out-of-fold figures of each head."""
     try:
-        from knowledge.retrain import train_all
+        from knowledge.retrain import report_lines, train_all
     except ImportError as exc:
         print(
             f"kb train: needs scikit-learn ({exc}); pip install 'mailbox-assistant[train]'", file=sys.stderr
         )
         return 2
     run = train_all(hold_dev=args.hold_dev)
-    print(f"trained on {run.failure_rows} errors and {run.question_rows} questions")
-    for model, reports in (("failures", run.failures), ("questions", run.questions)):
-        for report in reports.values():
-            print(
-                f"  {model:9s} {report.name:7s} C={report.c:<5g} T={report.temperature:.2f} "
-                f"threshold={report.threshold:.2f} high={report.high:.2f}  cross-validated: "
-                f"right {report.right:.1%}, confidently wrong {report.confidently_wrong:.1%}"
-            )
+    for line in report_lines(run):
+        print(line)
     return 0
 
 
