@@ -2,7 +2,7 @@
 
 import pytest
 
-from knowledge import classify
+from knowledge import classify, diagnose
 from knowledge.base import KnowledgeBase
 from knowledge.evaluation import score_classify
 from tests.knowledge.conftest import read_jsonl
@@ -81,10 +81,10 @@ def test_a_specific_code_beats_a_generic_word_in_the_same_error():
 
 
 def test_a_tie_between_two_reasons_is_not_answered_confidently():
-    reason, confidence = classify("disabled, unavailable")
+    diagnosis = diagnose("disabled, unavailable")
 
-    assert reason == "unknown"
-    assert confidence < 0.5
+    assert diagnosis.reason == "unknown" and diagnosis.level == "unsure"
+    assert max(p for code, p in diagnosis.ranked if code != "unknown") < 0.5
 
 
 def test_a_signature_added_to_a_knowledge_file_works_without_code_changes(knowledge_copy):
