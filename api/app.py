@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import events, health, incidents, mailboxes, openapi, reconnect
+from api import auth, events, health, incidents, mailboxes, openapi, reconnect
 from api.db import make_engine
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_database(app, make_engine(settings.database_url))
     init_request_log(app, settings.log_level)
     register_error_handlers(app)
+    auth.install(app)  # every route needs a key unless its view is marked @public
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)

@@ -1,11 +1,16 @@
-"""Bearer API-key authentication and per-route scopes for the API blueprints."""
+"""Bearer API-key authentication and per-route scopes, enforced for the whole app (fail closed).
+
+`install(app)` runs `authorize` before every request: a route needs an API key unless its view is
+marked `@public` (health, the OpenAPI document, the signed reconnect pages); an unmarked view needs
+the admin scope. A blueprint cannot forget the check, because the check is not the blueprint's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 
 from api.errors import ApiError
 from api.keys import Credential, authenticate_hash, hash_key, scope_allows
@@ -13,6 +18,19 @@ from api.web import get_connection
 
 View = TypeVar("View", bound=Callable[..., object])
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="mailbox-assistant"'}
+PUBLIC_ENDPOINTS = frozenset({"static"})  # Flask's own static route (the reconnect pages' CSS)
+
+
+def install(app: Flask) -> None:
+    """Check the API key of every request to `app`, and that deferred checks were made."""
+    app.before_request(authorize)
+    app.after_request(ensure_admitted)
+
+
+def public(view: View) -> View:
+    """Mark a view as open to anyone: no API key is asked for."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
 
 
 def requires(scope: str, *, key_read_by_view: bool = False) -> Callable[[View], View]:
@@ -33,13 +51,18 @@ def requires(scope: str, *, key_read_by_view: bool = False) -> Callable[[View], 
 
 def authorize() -> None:
     """401 without a valid key, 403 when its scope is too small; unmarked views need admin."""
-    view = current_app.view_functions.get(request.endpoint or "")
+    if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        return  # no route matched: the 404 or 405 follows
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "public", False):
+        return
     g.required_scope = getattr(view, "required_scope", "admin")
     scheme, _, key = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise ApiError(401, "An API key is required: send 'Authorization: Bearer <key>'.", CHALLENGE)
     g.api_key_hash = hash_key(key.strip())
-    if getattr(view, "key_read_by_view", False):
+    # Flask answers OPTIONS itself without calling the view, so such a request is admitted here.
+    if getattr(view, "key_read_by_view", False) and request.method != "OPTIONS":
         g.admission_pending = True
         return
     admit(authenticate_hash(get_connection(), g.api_key_hash))

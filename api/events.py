@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from api import store
-from api.auth import authorize, ensure_admitted, requires
+from api.auth import requires
 from api.openapi import responses, spec
 from api.schemas import (
     MAILBOX_ID_RULE,
@@ -20,9 +20,7 @@ from api.serialize import event_out, feed_event_out
 from api.web import get_session, require_json_body
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
-bp.before_request(authorize)
 bp.before_request(require_json_body)
-bp.after_request(ensure_admitted)
 
 
 @bp.post(f"/mailboxes/{MAILBOX_ID_RULE}/events")

@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint
 from sqlalchemy import select
 
-from api.auth import authorize, requires
+from api.auth import requires
 from api.models import Incident
 from api.openapi import responses, spec
 from api.schemas import IncidentList, IncidentOut, IncidentQuery
 from api.web import get_session
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
-bp.before_request(authorize)
 
 
 @bp.get("")

@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, Response, g
 
 from api import store
-from api.auth import admit, authorize, ensure_admitted, requires
+from api.auth import admit, requires
 from api.openapi import documented, responses, spec
 from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
 from api.serialize import mailbox_list_item, mailbox_out
 from api.web import get_connection, get_session, get_statement_engine, json_response, require_json_body
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
-bp.before_request(authorize)
 bp.before_request(require_json_body)
-bp.after_request(ensure_admitted)
 
 
 @bp.post("")

@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
+from api.auth import public
 from api.errors import PROBLEM_JSON, RequestValidationError
 from api.schemas import Problem
 
@@ -97,6 +98,7 @@ bp = Blueprint("openapi", __name__)
 
 
 @bp.get("/openapi.json")
+@public
 def get_openapi() -> ResponseReturnValue:
     """The OpenAPI document (no auth)."""
     cache = current_app.extensions.setdefault("openapi", {})

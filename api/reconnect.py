@@ -16,6 +16,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from api import oauth, oauth_store, store
+from api.auth import public
 from api.crypto import cipher_from_settings
 from api.db import begin_write
 from api.links import LinkExpired, LinkInvalid, read_link_token
@@ -37,6 +38,7 @@ NEW_LINK_STEPS = [
 
 
 @bp.get("/reconnect/<token>")
+@public
 def show_reconnect(token: str) -> Response:
     """The reconnect page of a signed link, or a page saying why the link cannot be used."""
     found = _mailbox_of_link(token)
@@ -56,6 +58,7 @@ def show_reconnect(token: str) -> Response:
 
 
 @bp.post("/reconnect/<token>")
+@public
 def start_reconnect(token: str) -> Response:
     """Store a new flow (state, PKCE verifier, browser binding) and send the browser to the provider."""
     found = _mailbox_of_link(token)
@@ -90,6 +93,7 @@ def start_reconnect(token: str) -> Response:
 
 
 @bp.get("/reconnect/<int:mailbox_id>")
+@public
 def show_platform_hint(mailbox_id: int) -> Response:
     """The unsigned fallback link (no OAuth app configured): where to reconnect; reveals nothing."""
     return page(
@@ -143,6 +147,7 @@ def _redirect_uri(provider_name: str) -> str:
 
 
 @bp.get("/oauth/<provider_name>/callback")
+@public
 def finish_reconnect(provider_name: str) -> Response:
     """Check state and browser, exchange the code, check the account, store tokens, record `reconnected`."""
     session = get_session()
