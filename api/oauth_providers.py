@@ -5,21 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from mailbox_assistant.providers import oauth_key, sign_in_name
 from mailbox_assistant.settings import Settings
-
-PROVIDER_ALIASES = {
-    "google": "google",
-    "gmail": "google",
-    "google_workspace": "google",
-    "workspace": "google",
-    "microsoft": "microsoft",
-    "outlook": "microsoft",
-    "office365": "microsoft",
-    "microsoft365": "microsoft",
-    "m365": "microsoft",
-    "exchange": "microsoft",
-}
-DISPLAY_NAMES = {"google": "Google", "microsoft": "Microsoft"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +25,7 @@ class Provider:
     @property
     def display_name(self) -> str:
         """'Google' or 'Microsoft', for pages."""
-        return DISPLAY_NAMES.get(self.name, self.name.title())
+        return sign_in_name(self.name)
 
     @property
     def authorize_origin(self) -> str:
@@ -49,7 +36,7 @@ class Provider:
 
 def provider_key(provider: str | None) -> str | None:
     """'google' or 'microsoft' for a mailbox's provider name (aliases included), else None."""
-    return PROVIDER_ALIASES.get((provider or "").strip().lower())
+    return oauth_key(provider)
 
 
 def get_provider(settings: Settings, provider: str | None) -> Provider | None:

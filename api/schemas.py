@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from api.models import MAX_ID
+from mailbox_assistant.providers import canonical
 from mailbox_assistant.recent import RECENT
 
 MailboxStatus = Literal["connected", "disconnected"]
@@ -63,6 +64,7 @@ Provider = Annotated[
     StringConstraints(
         strip_whitespace=True, to_lower=True, max_length=40, pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9_.\-]*\s*$"
     ),
+    AfterValidator(canonical),  # gmail → google: one key for incidents, steps, OAuth and names
 ]
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size")]
 # The URL rule of a mailbox id. Not int(max=…): werkzeug answers 405 instead of 404 for ids over the

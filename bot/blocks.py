@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.mailbox import Mailbox
+from mailbox_assistant.providers import display_name
 
 Block = dict[str, Any]
 
-PROVIDER_NAMES = {"google": "Google", "microsoft": "Microsoft 365"}
 MAX_TEXT = 2900  # Slack's section text limit is 3000 characters
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
@@ -71,8 +71,8 @@ def format_time(moment: datetime | None) -> str:
 
 
 def provider_name(provider: str) -> str:
-    """The provider as people call it."""
-    return PROVIDER_NAMES.get(provider, provider.capitalize() if provider else "Other")
+    """The provider as people call it (the one registry: mailbox_assistant.providers)."""
+    return display_name(provider)
 
 
 def build_reconnect_button(mailbox: Mailbox, url: str, primary: bool = True) -> Block:

@@ -22,20 +22,9 @@ from knowledge.loader import Reason, Signature
 from knowledge.model import LinearModel
 from knowledge.structure import Structure, bounded, read_structure
 from knowledge.text import error_words
+from mailbox_assistant.providers import canonical
 
 HEAD = "reason"
-# Provider names as the platform and the corpus write them → the tables' google | microsoft.
-PROVIDER_ALIASES = {
-    "gmail": "google",
-    "google_workspace": "google",
-    "workspace": "google",
-    "outlook": "microsoft",
-    "office365": "microsoft",
-    "microsoft365": "microsoft",
-    "m365": "microsoft",
-    "exchange": "microsoft",
-    "hotmail": "microsoft",
-}
 EXAMPLE_CONFIDENCE = 0.99
 
 
@@ -55,11 +44,8 @@ class Diagnosis:
 
 
 def canonical_provider(provider: str | None) -> str | None:
-    """google, microsoft, or the name as given (lower case)."""
-    if not provider:
-        return None
-    name = provider.strip().lower()
-    return PROVIDER_ALIASES.get(name, name)
+    """The provider's canonical key (the tables' google, microsoft, …), or None when not given."""
+    return canonical(provider) if provider else None
 
 
 class ErrorReader:

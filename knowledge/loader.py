@@ -83,12 +83,9 @@ class Reason:
 
     def steps_for(self, provider: str | None) -> tuple[str, ...]:
         """The numbered steps for this provider (google, microsoft, anything else)."""
-        key = (provider or "").lower()
-        if key in ("gmail", "google_workspace", "workspace"):
-            key = "google"
-        elif key in ("outlook", "office365", "microsoft365", "m365", "exchange"):
-            key = "microsoft"
-        return self.steps.get(key) or self.steps.get("other", ())
+        from mailbox_assistant.providers import canonical
+
+        return self.steps.get(canonical(provider)) or self.steps.get("other", ())
 
 
 def load_reasons(directory: Path = REASONS_DIR) -> dict[str, Reason]:

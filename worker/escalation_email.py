@@ -10,9 +10,9 @@ from typing import Any
 
 from api.models import Escalation
 from bot.mailbox import parse_time
+from mailbox_assistant.providers import support_name
 from mailbox_assistant.redact import redact
 
-PROVIDER_NAMES = {"google": "Google Workspace", "microsoft": "Microsoft 365"}
 SUBJECT_PREFIX = "[Mailbox disconnected]"
 
 
@@ -63,7 +63,7 @@ def build_email(case: Escalation, *, support_email: str, email_from: str) -> Ema
 
 def case_sections(case: Escalation) -> list[tuple[str, list[tuple[str, str]]]]:
     """The facts of the case as titled lists of (label, value), shared by both bodies."""
-    provider = PROVIDER_NAMES.get(case.provider or "", (case.provider or "unknown").capitalize())
+    provider = support_name(case.provider)
     return [
         (
             "Who asked",

@@ -8,13 +8,14 @@ from slack_sdk import WebClient
 
 from api.models import Escalation
 from bot.blocks import escape
+from mailbox_assistant.providers import support_name
 from mailbox_assistant.redact import redact
-from worker.escalation_email import PROVIDER_NAMES, mailbox_label
+from worker.escalation_email import mailbox_label
 
 
 def build_support_post(case: Escalation, support_email: str) -> tuple[str, list[dict[str, Any]]]:
     """The notification text and blocks announcing `case` in the support channel."""
-    provider = PROVIDER_NAMES.get(case.provider or "", case.provider or "unknown provider")
+    provider = support_name(case.provider)
     text = (
         f"Escalation #{case.id}: <@{case.asker_slack_id}> needs help with {escape(mailbox_label(case))} "
         f"({escape(provider)}): {escape(case.reason_title)}"

@@ -105,6 +105,22 @@ def test_many_outage_disconnections_of_one_provider_open_an_incident(
     assert other  # a mailbox of another provider is not part of it
 
 
+def test_one_provider_under_two_names_is_one_incident(slack, status_api, make_worker, live_api, api_keys):
+    slack.add_user("U_CY", "cy@acme.com")
+    slack.add_user("U_DI", "di@acme.com")
+    names = ["google", "google", "gmail", "Google_Workspace"]
+    for n, (owner, provider) in enumerate(zip(["ana", "bo", "cy", "di"], names, strict=True)):
+        mailbox_id = status_api.mailbox(f"sales{n}@acme.com", owner=f"{owner}@acme.com", provider=provider)
+        status_api.disconnect(mailbox_id, error=OUTAGE)
+
+    make_worker().run_until_idle()
+    read = {"Authorization": f"Bearer {api_keys['read']}"}
+    active = requests.get(f"{live_api}/api/v1/incidents", params={"active": "true"}, headers=read).json()
+
+    [incident] = active["items"]
+    assert (incident["provider"], incident["mailbox_count"]) == ("google", 4)
+
+
 def test_an_answer_to_why_did_my_mailbox_disconnect_mentions_the_active_incident(
     slack, status_api, make_worker, live_api, api_keys
 ):
