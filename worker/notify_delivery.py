@@ -21,7 +21,7 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 
-from api.models import Notification, utcnow
+from api.models import MAILBOX_STATUSES, Notification, utcnow
 from bot.mailbox import Mailbox
 from bot.status_client import StatusClient
 from worker.notify_messages import MAX_NOTICES_PER_MESSAGE, Notice, build_message
@@ -102,12 +102,23 @@ class DeliveryJob:
         next_send_at = None
         try:
             next_send_at = self._serve(owner)
-        except Exception:
-            logger.exception("delivery to %s failed; retrying later", owner)
+        except Exception as exc:
+            logger.exception("delivery to %s failed; the attempt is counted", owner)
+            self._count_failed_turn(owner, exc)
             next_send_at = self.clock() + self.policy.backoff
         finally:
             self.outbox.release(owner, token, next_send_at)
         return 1
+
+    def _count_failed_turn(self, owner: str, exc: Exception) -> None:
+        """A turn that failed in our own code counts an attempt on the owner's due rows, with the error,
+        so a row that always fails gives up after `max_attempts` instead of being retried for ever."""
+        try:
+            ids = [row.id for row in self.outbox.due_rows(owner)]
+            error = f"{type(exc).__name__}: {exc}"[:200]
+            self.outbox.reschedule(ids, error, self.policy.max_attempts, self.policy.backoff)
+        except Exception:
+            logger.exception("could not count the failed attempt of %s", owner)
 
     def _serve(self, owner: str) -> datetime | None:
         rows = self.outbox.due_rows(owner)
@@ -160,12 +171,14 @@ class DeliveryJob:
         retries after backoff) ask the status API again, which also finds deleted mailboxes.
         """
         recent = self.clock() - self.policy.snapshot_ttl
-        stale = any(row.kind == "reminder" or row.created_at < recent for row in rows)
+        snapshots = {
+            row.id: _snapshot(row) for row in rows if row.kind != "reminder" and row.created_at >= recent
+        }
+        stale = any(snapshots.get(row.id) is None for row in rows)
         current = {mailbox.id: mailbox for mailbox in self.status.mailboxes_for(owner)} if stale else {}
         keep, outcomes = [], {}
         for row in rows:
-            fresh = row.kind != "reminder" and row.created_at >= recent and row.mailbox
-            mailbox = Mailbox.from_json(row.mailbox) if fresh else current.get(str(row.mailbox_id))
+            mailbox = snapshots.get(row.id) or current.get(str(row.mailbox_id))
             if mailbox is None:
                 gone = self.status.mailbox(str(row.mailbox_id)) is None
                 outcomes[row.id] = "mailbox_deleted" if gone else "owner_changed"
@@ -246,6 +259,27 @@ class DeliveryJob:
         logger.warning("sending notices %s failed (%s); will retry", ids, error)
         self.outbox.reschedule(ids, error, self.policy.max_attempts, self.policy.backoff, in_doubt=in_doubt)
         return None
+
+
+def _snapshot(row: Notification) -> Mailbox | None:
+    """The mailbox as the row stored it, or None when there is none or it cannot be read (then the
+    status API is asked: a damaged snapshot must not stop the notice, nor the owner's other ones)."""
+    if not row.mailbox:
+        return None
+    data = row.mailbox
+    sound = (
+        isinstance(data, dict)
+        and isinstance(data.get("id"), int | str)
+        and isinstance(data.get("email"), str)
+        and data.get("status") in MAILBOX_STATUSES
+    )
+    try:
+        if sound:
+            return Mailbox.from_json(data)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        pass
+    logger.warning("notice %s: its stored mailbox cannot be read; using the live status", row.id)
+    return None
 
 
 def _timed_out(exc: BaseException) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -143,3 +144,45 @@ def test_two_workers_at_once_send_one_dm_per_disconnection(slack, status_api, ma
     assert not errors
     told = Counter(m for dm in slack.posted() for m in mailbox_ids(dm))
     assert told == Counter(str(i) for i in ids)  # every disconnection told, none twice
+
+
+def test_a_notice_whose_stored_mailbox_is_damaged_is_still_sent_with_the_owners_others(
+    slack, status_api, make_worker, engine
+):
+    first = status_api.mailbox("ana@acme.com", owner="ana@acme.com")
+    second = status_api.mailbox("ana.sales@acme.com", owner="ana@acme.com")
+    status_api.disconnect(first)
+    status_api.disconnect(second)
+    worker = make_worker()
+    while worker.feed.run_once():
+        pass
+    with session_scope(make_session_factory(engine)) as session:
+        damaged = session.execute(select(Notification).where(Notification.mailbox_id == first)).scalar_one()
+        damaged.mailbox = {"id": first, "email": None, "status": ["not", "a", "status"]}
+
+    worker.run_until_idle()
+
+    assert sorted(mailbox_ids(slack.posted()[0])) == sorted([str(first), str(second)])
+    assert [status for status, _ in statuses(engine)] == ["sent", "sent"]
+
+
+def test_a_turn_that_keeps_failing_counts_its_attempts_and_gives_up(
+    slack, status_api, make_worker, engine, clock
+):
+    mailbox_id = status_api.mailbox("ana@acme.com", owner="ana@acme.com")
+    status_api.disconnect(mailbox_id)
+    worker = make_worker()
+    while worker.feed.run_once():
+        pass
+    worker.delivery.status = None  # our own code fails on every turn (no status client to ask)
+    with session_scope(make_session_factory(engine)) as session:
+        session.execute(select(Notification)).scalar_one().created_at -= timedelta(hours=1)  # not fresh
+
+    for _ in range(12):
+        worker.run_until_idle()
+        clock.advance(seconds=3600)
+
+    [(status, attempts)] = statuses(engine)
+    assert (status, attempts) == ("failed", 8)
+    with session_scope(make_session_factory(engine)) as session:
+        assert "AttributeError" in session.execute(select(Notification)).scalar_one().last_error
