@@ -110,6 +110,15 @@ def show_platform_hint(mailbox_id: int) -> Response:
 
 def _mailbox_of_link(token: str) -> tuple[Mailbox, Provider] | Response:
     """The mailbox and provider a usable link is for, or the page that says why it is not usable."""
+    if settings().secret_key is None:
+        # Without SECRET_KEY this server makes no signed links (the bot links to the platform's own
+        # reconnect page instead), so a token here is none of ours: say so, never a 500.
+        return page(
+            404,
+            "This link is not valid",
+            "This server does not make reconnect links.",
+            details=NEW_LINK_STEPS,
+        )
     try:
         claim = read_link_token(settings(), token)
     except LinkExpired:

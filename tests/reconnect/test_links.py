@@ -187,3 +187,12 @@ def test_flow_cookie_is_secure_and_host_only_when_public_url_is_https(seed, make
     assert cookie.startswith("__Host-mba_flow=") and "Secure" in cookie and "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie and "Path=/" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_a_link_on_a_server_without_secret_key_gets_a_page_not_a_500(client):
+    # The status API's default settings carry no SECRET_KEY: it makes no signed links at all.
+    response = client.get("/reconnect/some-token-we-never-made")
+
+    assert response.status_code == 404
+    assert "This link is not valid" in response.get_data(as_text=True)
+    assert client.post("/reconnect/some-token-we-never-made").status_code == 404
