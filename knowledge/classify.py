@@ -176,6 +176,8 @@ class Classifier:
         structure = diagnosis.structure
         codes = ", ".join(f"{code.kind} {code.value}" for code in structure.codes) or "none"
         lines.append(f"codes found: {codes}; SMTP stage: {structure.stage}")
+        if structure.alert:
+            lines.append(f"IMAP alert: {structure.alert!r}")
         for row in diagnosis.rows:
             lines.append(
                 f"table {row.kind} {row.code}: {row.reason} ({row.strength}) — {row.meaning} [{row.source}]"

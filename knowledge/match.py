@@ -39,9 +39,7 @@ class PhraseFinder:
             ("intent", name): intents["intents"].get(name, []) for name in INTENTS
         }
         groups[("context", "mailbox")] = intents.get("context", {}).get("mailbox", [])
-        self._reason_codes = []
         for reason in reasons:
-            self._reason_codes.append(reason.code)
             groups[("reason", reason.code)] = list(reason.question_phrases)
             groups[("hint", reason.code)] = list(reason.question_hints)
         self._by_first_word: dict[str, list[tuple[Group, Phrase]]] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 from knowledge.classify import Classifier, ErrorReader, canonical_provider
 from knowledge.codes import CODES_DIR, load_tables
 from knowledge.decide import table_reason
-from knowledge.examples import EXAMPLES_DIR, Examples, failure_examples
+from knowledge.examples import EXAMPLES_DIR, failure_examples
 from knowledge.loader import INTENTS_FILE, REASONS_DIR, load_intents, load_reasons
 from knowledge.match import PhraseFinder
 from knowledge.model import MODELS_DIR, LinearModel
@@ -85,6 +85,3 @@ def train_all(models_dir: Path = MODELS_DIR, hold_dev: bool = False, folds: int 
         folds,
     )
     return TrainingRun(failure_reports, question_reports, len(failures), len(questions))
-
-
-__all__ = ["Examples", "TrainingRun", "train_all"]

@@ -103,7 +103,7 @@ def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7) -> H
     for c in C_GRID:
         scores = np.zeros((len(y), len(spec.classes)))
         for train, test, train_x, test_x in folds_data:
-            coef, bias = _full_coef(_fit(train_x, y[train], c, len(spec.classes)), len(spec.classes))
+            coef, bias = _full_coef(_fit(train_x, y[train], c), len(spec.classes))
             scores[test] = test_x @ coef.T + bias
         loss = _log_loss(scores, y, fit_temperature(scores, y))
         if best is None or loss < best[0]:
@@ -147,7 +147,7 @@ def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str
     coefs, biases, lines = [], [], []
     for spec in specs:
         y = np.array([spec.classes.index(label) for label in spec.labels])
-        model = _fit(x, y, c_by_head[spec.name], len(spec.classes))
+        model = _fit(x, y, c_by_head[spec.name])
         coef, bias = _full_coef(model, len(spec.classes))
         coefs.append(coef)
         biases.append(bias)
@@ -190,7 +190,7 @@ def _rows(rows, width: int) -> np.ndarray:
     return np.array(rows, dtype=np.float32).reshape(len(rows), width)
 
 
-def _fit(x, y: np.ndarray, c: float, n_classes: int):
+def _fit(x, y: np.ndarray, c: float):
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, max_iter=3000).fit(x, y)

@@ -38,7 +38,7 @@ def test_the_written_model_gives_scikit_learns_probabilities(tmp_path):
     train_model(tmp_path / "m.npz", samples, [spec], {"reason": 10.0}, {"reason": report})
     vocabulary = Vocabulary(samples)
     y = np.array([classes.index(label) for _, label in TEXTS])
-    coef, bias = _full_coef(_fit(vocabulary.matrix(samples), y, 10.0, 3), 3)
+    coef, bias = _full_coef(_fit(vocabulary.matrix(samples), y, 10.0), 3)
     model = LinearModel(tmp_path / "m.npz")
 
     for text in ("daily sending quota exceeded", "the mailbox is full", "wrong password again", "zzz"):
