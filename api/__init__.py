@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the Flask app; imported lazily so `api.db` and `api.models` stay usable without Flask."""
+    """Build the Flask app; imported lazily so the models stay usable without Flask."""
     from api.app import create_app as _create_app
 
     return _create_app(settings)

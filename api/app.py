@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from api import auth, events, health, incidents, mailboxes, openapi, reconnect
-from api.db import make_engine
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
 from api.web import init_database
+from mailbox_assistant.db import make_engine
 from mailbox_assistant.settings import Settings, load_settings
 
 MAX_BODY_BYTES = 64 * 1024

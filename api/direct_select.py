@@ -29,7 +29,8 @@ class DirectSelect:
     an indexed read: about 0.05 ms on SQLite, 0.12 ms on PostgreSQL. Here the statement is compiled
     once per dialect and runs in autocommit (one statement, so no transaction is needed); psycopg
     prepares it on each connection after a few uses. Give it the engine of
-    `api.db.make_statement_engine`, whose connections are in autocommit (any engine works, slower).
+    `mailbox_assistant.db.make_statement_engine`, whose connections are in autocommit (any engine
+    works, slower).
     Bind values go to the driver as they are, so use it only with parameters whose types have no bind
     processor (ints, strings, None); columns are converted by their types' result processors, so rows
     hold what SQLAlchemy would return. SQLAlchemy's engine events do not see these statements. A

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from api.store import BadCursor, NotFound
+from mailbox_assistant.mailboxes.store import BadCursor, NotFound
 
 PROBLEM_JSON = "application/problem+json"
 logger = logging.getLogger(__name__)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api import store
 from api.auth import requires
 from api.openapi import responses, spec
 from api.schemas import (
@@ -18,6 +17,7 @@ from api.schemas import (
 )
 from api.serialize import event_out, feed_event_out
 from api.web import get_session, require_json_body
+from mailbox_assistant.mailboxes import store
 
 bp = Blueprint("events", __name__, url_prefix="/api/v1")
 bp.before_request(require_json_body)

@@ -6,10 +6,10 @@ from flask import Blueprint
 from sqlalchemy import select
 
 from api.auth import requires
-from api.models import Incident
 from api.openapi import responses, spec
 from api.schemas import IncidentList, IncidentOut, IncidentQuery
 from api.web import get_session
+from mailbox_assistant.mailboxes.models import Incident
 
 bp = Blueprint("incidents", __name__, url_prefix="/api/v1/incidents")
 

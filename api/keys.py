@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Engine, bindparam, select
 from sqlalchemy.orm import Session
 
-from api.models import SCOPES, ApiKey, utcnow
+from api.direct_select import DirectSelect
+from api.models import SCOPES, ApiKey
+from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.orm import MAX_ID, utcnow
 
 KEY_PREFIX = "mba_"
 
@@ -76,3 +79,28 @@ def authenticate_hash(db: Session | Connection, key_hash: str) -> Credential | N
     # The lookup is by hash, so timing reveals nothing about the stored keys.
     row = db.execute(_ACTIVE_KEY, {"key_hash": key_hash}).first()
     return Credential(row.id, row.scope) if row else None
+
+
+_MAILBOXES = Mailbox.__table__
+_KEY_TABLE = ApiKey.__table__
+# The mailbox and the request's API key in one query (api.auth.requires(key_read_by_view=True)): no row
+# if the key is unknown or revoked; a row without a mailbox if there is no such mailbox. The hottest
+# read of the API, so it runs on the DBAPI connection (api.direct_select). Public: the benchmark's floor
+# endpoint (bench/api_load.py) runs the same statement.
+MAILBOX_WITH_KEY = DirectSelect(
+    select(_KEY_TABLE.c.id.label("key_id"), _KEY_TABLE.c.scope.label("key_scope"), *_MAILBOXES.c)
+    .select_from(_KEY_TABLE.outerjoin(_MAILBOXES, _MAILBOXES.c.id == bindparam("mailbox_id")))
+    .where(_KEY_TABLE.c.key_hash == bindparam("key_hash"), _KEY_TABLE.c.revoked_at.is_(None))
+)
+
+
+def read_mailbox_with_key(engine: Engine, key_hash: str, mailbox_id: int) -> tuple[Credential | None, Any]:
+    """The active API key with this hash (None if unknown or revoked) and the mailbox row (None if there
+    is no such mailbox), in one indexed query. The caller checks the key before using the mailbox."""
+    # An id beyond the column's range matches no mailbox: NULL compares equal to nothing.
+    row = MAILBOX_WITH_KEY.first(
+        engine, key_hash=key_hash, mailbox_id=mailbox_id if mailbox_id <= MAX_ID else None
+    )
+    if row is None:
+        return None, None
+    return Credential(row.key_id, row.key_scope), row if row.id is not None else None

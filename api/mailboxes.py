@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g
 
-from api import store
+from api import keys
 from api.auth import admit, requires
 from api.openapi import documented, responses, spec
 from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage, MailboxQuery
 from api.serialize import mailbox_list_item, mailbox_out
 from api.web import get_connection, get_session, get_statement_engine, json_response, require_json_body
+from mailbox_assistant.mailboxes import store
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
 bp.before_request(require_json_body)
@@ -46,7 +47,7 @@ def list_mailboxes(query: MailboxQuery) -> MailboxPage:
 @requires("read", key_read_by_view=True)
 def get_mailbox(mailbox_id: int) -> Response:
     """A mailbox and its current status (the API key is read in the same query)."""
-    api_key, mailbox = store.read_mailbox_with_key(get_statement_engine(), g.api_key_hash, mailbox_id)
+    api_key, mailbox = keys.read_mailbox_with_key(get_statement_engine(), g.api_key_hash, mailbox_id)
     admit(api_key)  # 401/403 before anything about the mailbox, even its existence, is told
     if mailbox is None:
         raise store.NotFound(f"no mailbox with id {mailbox_id}")

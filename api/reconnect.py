@@ -15,17 +15,20 @@ from datetime import timedelta
 from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from api import oauth, oauth_store, store
 from api.auth import public
-from api.crypto import cipher_from_settings
-from api.db import begin_write
-from api.links import LinkExpired, LinkInvalid, read_link_token
-from api.models import Mailbox, utcnow
-from api.oauth_providers import Provider, get_provider
 from api.reconnect_errors import provider_error_page
 from api.reconnect_pages import flow_cookie_name, is_https, page, secure_headers, settings
 from api.web import get_session
 from knowledge import get_reason
+from mailbox_assistant.db import begin_write
+from mailbox_assistant.mailboxes import store
+from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.reconnect import oauth
+from mailbox_assistant.reconnect import store as oauth_store
+from mailbox_assistant.reconnect.crypto import cipher_from_settings
+from mailbox_assistant.reconnect.links import LinkExpired, LinkInvalid, read_link_token
+from mailbox_assistant.reconnect.providers import Provider, get_provider
 
 bp = Blueprint("reconnect", __name__)
 bp.after_request(secure_headers)

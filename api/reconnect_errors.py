@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Response
 
-from api.models import Mailbox
-from api.oauth_providers import Provider
 from api.reconnect_pages import page
 from knowledge import classify, get_reason
+from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.reconnect.providers import Provider
 
 AGAIN = "Open your reconnect link again and go through the sign-in once more."
 SUPPORT = "If it happens again, ask Mailbox Assistant in Slack to hand it to support."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, make_response, render_template
 
-from api.oauth_providers import configured_providers
+from mailbox_assistant.reconnect.providers import configured_providers
 from mailbox_assistant.settings import Settings
 
 FLOW_COOKIE_HTTP = "mba_flow"

@@ -17,9 +17,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from api.models import MAX_ID
+from mailbox_assistant.mailboxes.recent import RECENT
+from mailbox_assistant.orm import MAX_ID
 from mailbox_assistant.providers import canonical
-from mailbox_assistant.recent import RECENT
 
 MailboxStatus = Literal["connected", "disconnected"]
 EventType = Literal["disconnected", "reconnected", "error"]
@@ -68,7 +68,7 @@ Provider = Annotated[
 ]
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size")]
 # The URL rule of a mailbox id. Not int(max=…): werkzeug answers 405 instead of 404 for ids over the
-# max; api.store answers 404 for ids beyond MAX_ID instead of overflowing the database.
+# max; the mailbox store answers 404 for ids beyond MAX_ID instead of overflowing the database.
 MAILBOX_ID_RULE = "<int:mailbox_id>"
 
 

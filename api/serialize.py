@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from api.models import Event, Mailbox
 from api.schemas import EventOut, FeedEvent, LastFailure, MailboxListItem, MailboxOut
 from knowledge import get_reason
+from mailbox_assistant.mailboxes.models import Event, Mailbox
 
 
 def reason_title(code: str) -> str:

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
-from api.db import autocommit_reads, make_session_factory, make_statement_engine
+from mailbox_assistant.db import autocommit_reads, make_session_factory, make_statement_engine
 
 
 def init_database(app: Flask, engine: Engine) -> None:

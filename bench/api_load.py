@@ -64,8 +64,8 @@ def query_only_app() -> Flask:
     What it loses against the bare endpoint is what one database round trip per request costs here."""
     from sqlalchemy.engine import make_url as parse_url
 
-    from api.db import make_engine
-    from api.store import MAILBOX_WITH_KEY
+    from api.keys import MAILBOX_WITH_KEY
+    from mailbox_assistant.db import make_engine
 
     engine = make_engine(os.environ["DATABASE_URL"])
     dialect = engine.dialect
@@ -128,9 +128,9 @@ def fresh_database(kind: str) -> Iterator[str]:
 
 def load_data(url: str, mailboxes: int, events: int) -> tuple[str, str]:
     """Bulk-load mailboxes and events; returns a read key and a write key."""
-    from api.db import make_engine, make_session_factory, session_scope
     from api.keys import create_key
-    from api.models import Event, Mailbox
+    from mailbox_assistant.db import make_engine, make_session_factory, session_scope
+    from mailbox_assistant.mailboxes.models import Event, Mailbox
 
     engine = make_engine(url)
     start = datetime(2026, 1, 1, tzinfo=UTC)

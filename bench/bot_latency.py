@@ -35,10 +35,10 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from api.keys import create_key  # noqa: E402
 from bot.samples import SAMPLE_MAILBOXES  # noqa: E402
-from mailbox_assistant.commands.demo import seed  # noqa: E402
+from mailbox_assistant.cli.demo import seed  # noqa: E402
+from mailbox_assistant.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from migrations import upgrade  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 

@@ -39,9 +39,10 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.db import make_engine, make_session_factory, session_scope  # noqa: E402
 from api.keys import create_key  # noqa: E402
-from api.models import Mailbox, utcnow  # noqa: E402
+from mailbox_assistant.db import make_engine, make_session_factory, session_scope  # noqa: E402
+from mailbox_assistant.mailboxes.models import Mailbox  # noqa: E402
+from mailbox_assistant.orm import utcnow  # noqa: E402
 from migrations import upgrade  # noqa: E402
 from tests.fakes.slack_workspace import SlackWorkspace  # noqa: E402
 from tests.worker.notices import mailbox_ids  # noqa: E402

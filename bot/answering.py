@@ -13,19 +13,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from api.models import utcnow
 from bot import assistant, follow_up, replies
-from bot import blocks as b
-from bot.conversation_types import Asker, Question, Reply
 from bot.directory import Directory
-from bot.escalation import EscalationDesk, answer_contact_support
-from bot.identity import SlackUser
-from bot.mailbox import Mailbox
 from bot.plaintext import render_blocks
 from bot.reading import read_question
-from bot.status_client import StatusApiUnavailable
 from bot.transcript import ConversationLog
 from knowledge.language import english_follows
+from mailbox_assistant.conversations.types import Asker, Question, Reply, SlackUser
+from mailbox_assistant.escalation.desk import EscalationDesk, answer_contact_support
+from mailbox_assistant.mailboxes.client import StatusApiUnavailable
+from mailbox_assistant.mailboxes.status import Mailbox
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.slack import blocks as b
 
 FILE_NOTE = (
     "I can't read images or files, so here is what your mailbox's status shows. If your screenshot has an "

@@ -9,19 +9,19 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from sqlalchemy import Engine
 
-from api.db import make_engine
 from bot.assistant import MailboxSource
 from bot.dedupe import EventDedupe
-from bot.escalation import EscalationDesk
 from bot.identity import Identity
 from bot.listeners import register_listeners
 from bot.services import Services
-from bot.status_client import StatusClient
 from bot.transcript import ConversationLog
+from mailbox_assistant.db import make_engine
+from mailbox_assistant.escalation.desk import EscalationDesk
+from mailbox_assistant.mailboxes.client import StatusClient
 from mailbox_assistant.settings import Settings
+from mailbox_assistant.slack.client import create_web_client
 
 logger = logging.getLogger(__name__)
 
@@ -78,16 +78,6 @@ def create_bolt_app(
     register_listeners(app)
     app.error(handle_error)
     return app
-
-
-def create_web_client(settings: Settings) -> WebClient:
-    """The Slack Web API client: bot token, configurable base URL, retries on 429 and 5xx."""
-    settings.require("slack_bot_token")
-    client = WebClient(token=_secret(settings.slack_bot_token), base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers.extend(
-        [RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)]
-    )
-    return client
 
 
 def build_bot(settings: Settings, *, socket_mode: bool = False) -> App:

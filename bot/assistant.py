@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from bot import conversation, replies
 from bot.conversation import Asker, Question, Reply
-from bot.incidents import OUTAGE_REASONS, ProviderIncident
-from bot.mailbox import Mailbox, parse_time
-from bot.status_client import StatusApiUnavailable
+from mailbox_assistant.mailboxes.client import StatusApiUnavailable
+from mailbox_assistant.mailboxes.incidents import OUTAGE_REASONS, ProviderIncident
+from mailbox_assistant.mailboxes.status import Mailbox, parse_time
 
 FIXED_REPLIES = {"thanks": replies.thanks_reply, "off_topic": replies.off_topic_reply}
 MAX_HISTORY_READS = 5  # history reads per answer (one per disconnected mailbox the list did not count)

@@ -13,8 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from api.db import single_statement_writes, write_lock
-from api.models import SlackEventSeen
+from mailbox_assistant.conversations.models import SlackEventSeen
+from mailbox_assistant.db import single_statement_writes, write_lock
 from mailbox_assistant.settings import ConfigError
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.identity import Identity, SlackUser, slack_user
+from bot.identity import Identity, slack_user
+from mailbox_assistant.conversations.types import SlackUser
 
 PEOPLE_TTL = 300.0  # seconds the workspace's member list is kept (a name lookup reads it)
 MAX_PEOPLE_PAGES = 50  # of 200 members each

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import knowledge
-from bot import blocks as b
-from bot.conversation import disconnected_mailbox_blocks
-from bot.conversation_types import Question, Reply
-from bot.mailbox import Mailbox, parse_time
+from mailbox_assistant.conversations.types import Question, Reply
+from mailbox_assistant.mailboxes.cards import disconnected_blocks
+from mailbox_assistant.mailboxes.status import Mailbox, parse_time
+from mailbox_assistant.slack import blocks as b
 
 FOLLOW_UP_WINDOW = timedelta(minutes=10)  # a message later than this after the answer is a new question
 SUPPORT_FIRST_AT = 3  # the third follow-up in a row puts support first (an angry one at once)
@@ -154,7 +154,7 @@ def _changes(
         return [b.build_section(text, block_id=f"mailbox:{mailbox.id}")]
     if seen.status != "disconnected":  # a new disconnection: the full explanation is news
         lead = b.build_section(f"*{email}* has disconnected since my last answer.", f"changed:{mailbox.id}")
-        return [lead, *disconnected_mailbox_blocks(mailbox, reconnect_url)]
+        return [lead, *disconnected_blocks(mailbox, reconnect_url)]
     reason = knowledge.get_reason(mailbox.reason_code)
     title = b.escape((mailbox.last_failure and mailbox.last_failure.title) or reason.title)
     since = b.format_time(mailbox.disconnected_at)

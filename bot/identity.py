@@ -5,26 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from mailbox_assistant.conversations.types import SlackUser
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SlackUser:
-    """What the bot needs to know about a Slack user."""
-
-    id: str
-    email: str | None
-    name: str
-    is_bot: bool
-    names: tuple[str, ...] = ()  # real name and display name, for finding people by name
-    handle: str = ""  # Slack's `name` (the @handle)
-    deleted: bool = False
 
 
 def slack_user(data: dict[str, Any]) -> SlackUser:

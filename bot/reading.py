@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 
 import knowledge
-from bot.conversation_types import Question
 from knowledge.language import detect_language
+from mailbox_assistant.conversations.types import Question
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")

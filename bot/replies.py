@@ -3,9 +3,8 @@ ambiguous, and the public pointer."""
 
 from __future__ import annotations
 
-from bot import blocks as b
-from bot.conversation_types import Asker, Reply
-from bot.identity import SlackUser
+from mailbox_assistant.conversations.types import Asker, Reply, SlackUser
+from mailbox_assistant.slack import blocks as b
 
 
 def no_mailbox(looked_up: str) -> Reply:

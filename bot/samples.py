@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.directory import people_named
-from bot.identity import SlackUser
+from mailbox_assistant.conversations.types import SlackUser
 
 
 @dataclass(frozen=True)

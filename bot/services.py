@@ -10,16 +10,16 @@ from slack_sdk import WebClient
 
 from bot import assistant, replies
 from bot.answering import AnswerPath
-from bot.blocks import build_home_view
 from bot.conversation import Asker, Question, Reply
 from bot.dedupe import EventDedupe
 from bot.directory import People, SlackDirectory
-from bot.escalation import EscalationDesk
 from bot.identity import Identity
-from bot.links import reconnect_url
-from bot.mailbox import Mailbox
 from bot.transcript import ConversationLog
+from mailbox_assistant.escalation.desk import EscalationDesk
+from mailbox_assistant.mailboxes.status import Mailbox
+from mailbox_assistant.reconnect.destination import reconnect_url
 from mailbox_assistant.settings import Settings
+from mailbox_assistant.slack.blocks import build_home_view
 
 
 @dataclass

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Connection, Delete, Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.db import single_statement_writes, write_lock
-from api.models import ConversationTurn, utcnow
+from mailbox_assistant.conversations.models import ConversationTurn
+from mailbox_assistant.db import single_statement_writes, write_lock
+from mailbox_assistant.orm import utcnow
 from mailbox_assistant.redact import redact
 
 logger = logging.getLogger(__name__)

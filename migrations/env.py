@@ -5,8 +5,15 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from api.db import make_engine
-from api.models import Base, UtcDateTime
+# Every feature's tables, so the metadata migrations are checked against holds all of them.
+from api import models as api_models  # noqa: F401
+from mailbox_assistant.conversations import models as conversation_models  # noqa: F401
+from mailbox_assistant.db import make_engine
+from mailbox_assistant.escalation import models as escalation_models  # noqa: F401
+from mailbox_assistant.mailboxes import models as mailbox_models  # noqa: F401
+from mailbox_assistant.notices import models as notice_models  # noqa: F401
+from mailbox_assistant.orm import Base, UtcDateTime
+from mailbox_assistant.reconnect import models as reconnect_models  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

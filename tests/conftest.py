@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from api import create_app
-from api.db import make_engine, make_session_factory, session_scope
 from api.keys import create_key
 from api.web import dispose_database
+from mailbox_assistant.db import make_engine, make_session_factory, session_scope
 from mailbox_assistant.settings import Settings, load_settings
 from migrations import upgrade
 from tests.fakes.loopback import LoopbackServer
@@ -102,7 +102,7 @@ def database_url(request: pytest.FixtureRequest, _databases: _Databases) -> str:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """An engine of the project's kind (api.db.make_engine) over the test database."""
+    """An engine of the project's kind (mailbox_assistant.db.make_engine) over the test database."""
     engine = make_engine(database_url)
     yield engine
     engine.dispose()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mailbox_assistant.escalation.outbox import build_escalation_outbox
 from mailbox_assistant.settings import Settings
-from worker.escalations import build_escalation_outbox
 from worker.runner import Job
 
 
@@ -16,14 +16,14 @@ def build_jobs(settings: Settings) -> list[Job]:
         jobs.append(escalations)
     # --- end escalation ---
     # --- OAuth token monitor (issue 7) ---
-    from worker.token_monitor import build_token_monitor
+    from mailbox_assistant.reconnect.monitor import build_token_monitor
 
     token_monitor = build_token_monitor(settings)
     if token_monitor is not None:
         jobs.append(token_monitor)
     # --- end token monitor ---
     # --- proactive DMs (issue 6) ---
-    from worker.notify import build_notify_jobs
+    from worker.notices import build_notify_jobs
 
     jobs.extend(build_notify_jobs(settings))
     # --- end proactive DMs ---

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.db import session_scope
 from api.keys import revoke_key
+from mailbox_assistant.db import session_scope
 
 READ_ROUTES = [("get", "/api/v1/mailboxes"), ("get", "/api/v1/mailboxes/1"), ("get", "/api/v1/events")]
 WRITE_ROUTES = [("post", "/api/v1/mailboxes"), ("post", "/api/v1/mailboxes/1/events")]

@@ -1,4 +1,4 @@
-"""The `db upgrade` and `api-key` commands (mailbox_assistant.commands.api)."""
+"""The `db upgrade` and `api-key` commands (mailbox_assistant.cli.api)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from mailbox_assistant.commands import api as api_commands
+from mailbox_assistant.cli import api as api_commands
 
 
 def run(argv: list[str]) -> int:

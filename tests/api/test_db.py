@@ -1,4 +1,4 @@
-"""api.db: write transactions and the event-order lock that keeps the feed gap-free."""
+"""mailbox_assistant.db: write transactions and the event-order lock that keeps the feed gap-free."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 import requests
 from sqlalchemy import select, text
 
-from api.db import begin_write, make_engine, make_session_factory
-from api.models import Event
+from mailbox_assistant.db import begin_write, make_engine, make_session_factory
+from mailbox_assistant.mailboxes.models import Event
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from api.direct_select import DirectSelect
-from api.models import Mailbox
+from mailbox_assistant.mailboxes.models import Mailbox
 
 MAILBOX_BY_ID = select(Mailbox.__table__).where(Mailbox.__table__.c.id == bindparam("mailbox_id"))
 

@@ -11,8 +11,8 @@ import requests
 from flask import Blueprint
 from sqlalchemy import event, text
 
-from api.db import session_scope
 from api.keys import revoke_key
+from mailbox_assistant.db import session_scope
 
 MAILBOX_FIELDS = {"id", "email", "provider", "owner_email", "status", "disconnected_at", "last_failure"}
 

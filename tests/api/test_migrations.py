@@ -6,7 +6,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from api.db import make_engine
+from mailbox_assistant.db import make_engine
 from migrations import alembic_config
 
 

@@ -14,11 +14,12 @@ from flask.testing import FlaskClient
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import Engine
 
-from bot.app import create_bolt_app, create_web_client
+from bot.app import create_bolt_app
 from bot.dedupe import EventDedupe
 from bot.http import create_app as create_bot_http_app
 from bot.transcript import ConversationLog
 from mailbox_assistant.settings import Settings, load_settings
+from mailbox_assistant.slack.client import create_web_client
 from tests.fakes.slack import TEAM_ID, FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"

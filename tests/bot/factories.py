@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.mailbox import Failure, Mailbox
+from mailbox_assistant.mailboxes.status import Failure, Mailbox
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 

@@ -9,10 +9,9 @@ from slack_sdk.models.blocks import Block
 
 from bot import replies
 from bot.answering import with_notes
-from bot.conversation_types import Reply
 from bot.follow_up import LastAnswer, about_of, follow_up_answer
-from bot.identity import SlackUser
 from bot.reading import read_question
+from mailbox_assistant.conversations.types import Reply, SlackUser
 from tests.bot.factories import NOW, connected, disconnected
 
 PEOPLE = [SlackUser(f"U{n}", f"frank{n}@acme.com", f"Frank <{n}>", False) for n in range(12)]

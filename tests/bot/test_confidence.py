@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from api.models import Mailbox
 from knowledge.base import default_knowledge_base
+from mailbox_assistant.mailboxes.models import Mailbox
 from tests.bot.blockutil import all_text, buttons
 from tests.bot.test_direct_messages import reply_to
 

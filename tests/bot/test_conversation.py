@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import knowledge
 from bot import conversation, replies
-from bot.blocks import to_mrkdwn
 from bot.conversation import Asker, Question
+from mailbox_assistant.slack.blocks import to_mrkdwn
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
 from tests.bot.factories import NOW, connected, disconnected
 

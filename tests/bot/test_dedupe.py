@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from api.db import make_engine
 from bot.dedupe import EventDedupe
+from mailbox_assistant.db import make_engine
 from mailbox_assistant.settings import ConfigError
 
 

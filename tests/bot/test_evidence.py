@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot import conversation
 from bot.conversation import Asker
-from bot.evidence import COMPATIBLE, judge
+from mailbox_assistant.mailboxes.evidence import COMPATIBLE, judge
 from tests.bot.blockutil import all_text, block_ids
 from tests.bot.factories import NOW, disconnected
 from tests.bot.test_direct_messages import ERRORS, reply_to

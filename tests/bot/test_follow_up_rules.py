@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 
 from bot import follow_up
-from bot.conversation_types import Reply
 from bot.follow_up import FOLLOW_UP_WINDOW, LastAnswer, about_of, is_follow_up
 from bot.reading import read_question
+from mailbox_assistant.conversations.types import Reply
 from tests.bot.blockutil import block_ids
 from tests.bot.factories import NOW, connected, disconnected
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from api.models import ConversationTurn
+from mailbox_assistant.conversations.models import ConversationTurn
 from tests.bot.blockutil import action_ids, all_text, block_ids
 from tests.bot.conftest import wait_for_turns
 from tests.bot.test_direct_messages import ERRORS, requested_paths

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.directory import people_named
-from bot.identity import SlackUser
 from bot.reading import read_question
+from mailbox_assistant.conversations.types import SlackUser
 
 
 @pytest.mark.parametrize(

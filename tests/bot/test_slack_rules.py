@@ -5,10 +5,11 @@ from __future__ import annotations
 import socket
 import time
 
-from bot.app import create_bolt_app, create_web_client
+from bot.app import create_bolt_app
 from bot.dedupe import EventDedupe
 from bot.http import create_app as create_bot_http_app
-from bot.status_client import StatusClient
+from mailbox_assistant.mailboxes.client import StatusClient
+from mailbox_assistant.slack.client import create_web_client
 from tests.bot.blockutil import block_ids
 from tests.bot.conftest import SlackSender
 from tests.fakes.loopback import LoopbackServer

@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from api.models import Escalation
+from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.escalation.outbox import EscalationOutbox
+from mailbox_assistant.escalation.smtp import parse_smtp_url, send_message
 from tests.bot.conftest import (  # noqa: F401  (fixtures shared with the bot's tests)
     _no_slack_environment,
     bot_http,
@@ -22,8 +24,6 @@ from tests.bot.conftest import (  # noqa: F401  (fixtures shared with the bot's 
     slack,
 )
 from tests.escalation.smtp_server import Mailroom, SmtpServer
-from worker.escalations import EscalationOutbox
-from worker.smtp import parse_smtp_url, send_message
 
 SUPPORT = "support@example.com"
 SENDER = "assistant@mailbox.example"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from api.models import Escalation
 from bot.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog, turns
-from worker.escalation_email import build_email
-from worker.smtp import SmtpConfigError, parse_smtp_url
+from mailbox_assistant.escalation.email import build_email
+from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.escalation.smtp import SmtpConfigError, parse_smtp_url
 
 
 def test_user_text_is_escaped_in_the_html_body(make_case):

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from mailbox_assistant.escalation.outbox import EscalationOutbox
 from tests.escalation.conftest import SENDER, SUPPORT, reload
 from tests.escalation.smtp_server import Credentials, SmtpServer, make_certificate, server_tls_context
-from worker.escalations import EscalationOutbox
 
 
 def free_port() -> int:
@@ -174,7 +174,7 @@ def test_repeated_failures_log_an_error_mark_failed_and_keep_retrying(
     case = make_case()
     outbox = make_outbox(f"smtp://127.0.0.1:{server.port}", alert_after=3)
 
-    with caplog.at_level(logging.WARNING, logger="worker.escalations"):
+    with caplog.at_level(logging.WARNING, logger="mailbox_assistant.escalation.outbox"):
         for _ in range(3):
             outbox.run_once()
             clock.advance(timedelta(hours=1))

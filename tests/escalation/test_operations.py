@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from mailbox_assistant.cli import main
+from mailbox_assistant.escalation.outbox import EscalationOutbox
 from mailbox_assistant.settings import load_settings
 from tests.escalation.conftest import reload
-from worker.escalations import EscalationOutbox
 from worker.jobs import build_jobs
 
 

@@ -11,19 +11,19 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import make_engine
-from api.models import Escalation
-from bot.escalation import EscalationDesk
-from bot.identity import SlackUser
-from bot.status_client import StatusClient
 from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.types import SlackUser
+from mailbox_assistant.db import make_engine
+from mailbox_assistant.escalation.desk import EscalationDesk
+from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.escalation.outbox import EscalationOutbox
+from mailbox_assistant.escalation.smtp import parse_smtp_url, send_message
+from mailbox_assistant.escalation.support_channel import post_to_support_channel
+from mailbox_assistant.mailboxes.client import StatusClient
 from tests.bot.blockutil import all_text, block_ids, buttons
 from tests.bot.conftest import wait_for_turns
 from tests.escalation.conftest import SENDER, SUPPORT, reload
 from tests.escalation.test_delivery import free_port
-from worker.escalation_slack import post_to_support_channel
-from worker.escalations import EscalationOutbox
-from worker.smtp import parse_smtp_url, send_message
 
 # A Gmail API refusal for a suspended Workspace user, with a token the case must never carry.
 SUSPENDED = (

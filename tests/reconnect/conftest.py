@@ -11,12 +11,14 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api import create_app, store
-from api.crypto import new_key
-from api.models import Event, Mailbox, OAuthToken
+from api import create_app
 from api.serialize import mailbox_out
 from api.web import dispose_database
-from bot.mailbox import Mailbox as BotMailbox
+from mailbox_assistant.mailboxes import store
+from mailbox_assistant.mailboxes.models import Event, Mailbox
+from mailbox_assistant.mailboxes.status import Mailbox as BotMailbox
+from mailbox_assistant.reconnect.crypto import new_key
+from mailbox_assistant.reconnect.models import OAuthToken
 from mailbox_assistant.settings import Settings, load_settings
 from tests.fakes.loopback import LoopbackServer
 from tests.fakes.oauth_provider import CLIENT_ID, CLIENT_SECRET, FakeOAuthProvider

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from api.links import reconnect_link
-from bot.links import reconnect_url
+from mailbox_assistant.reconnect.destination import reconnect_url
+from mailbox_assistant.reconnect.links import reconnect_link
 from tests.reconnect.conftest import bot_view
 
 sync_api = pytest.importorskip("playwright.sync_api")

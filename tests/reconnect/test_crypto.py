@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from api.crypto import InvalidToken, TokenCipher, cipher_from_settings, new_key
-from api.db import begin_write
-from api.oauth_store import save_consent
+from mailbox_assistant.db import begin_write
+from mailbox_assistant.reconnect.crypto import InvalidToken, TokenCipher, cipher_from_settings, new_key
+from mailbox_assistant.reconnect.store import save_consent
 from mailbox_assistant.settings import ConfigError
 
 TOKEN = {"access_token": "ya29.secret-access", "refresh_token": "1//secret-refresh", "expires_in": 3599}

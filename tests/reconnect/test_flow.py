@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from sqlalchemy import update
 
-from api.models import OAuthState, utcnow
-from bot.links import reconnect_url
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.reconnect.destination import reconnect_url
+from mailbox_assistant.reconnect.models import OAuthState
 from tests.fakes.oauth_provider import MS_PASSWORD_CHANGED, FakeOAuthProvider
 from tests.reconnect.conftest import bot_view
 
@@ -242,8 +243,8 @@ def test_both_providers_can_run_side_by_side(google: FakeOAuthProvider, microsof
 
 
 def test_the_reconnected_event_reaches_the_feed_the_worker_reads(seed, oauth_app, oauth_settings, sessions):
-    from api.db import session_scope
     from api.keys import create_key
+    from mailbox_assistant.db import session_scope
 
     mailbox = seed()
     client = oauth_app.test_client()

@@ -8,10 +8,10 @@ import time
 import pytest
 from itsdangerous import TimestampSigner
 
-from api import store
-from api.links import LinkInvalid, make_link_token, read_link_token, reconnect_link
 from api.web import dispose_database
-from bot.links import reconnect_url
+from mailbox_assistant.mailboxes import store
+from mailbox_assistant.reconnect.destination import reconnect_url
+from mailbox_assistant.reconnect.links import LinkInvalid, make_link_token, read_link_token, reconnect_link
 from tests.reconnect.conftest import bot_view
 
 

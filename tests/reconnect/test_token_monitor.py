@@ -9,13 +9,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from api.crypto import cipher_from_settings
-from api.db import begin_write
-from api.models import OAuthToken, utcnow
-from api.oauth_store import save_consent
-from api.token_store import claim_due, save_refusal
+from mailbox_assistant.db import begin_write
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.reconnect.crypto import cipher_from_settings
+from mailbox_assistant.reconnect.models import OAuthToken
+from mailbox_assistant.reconnect.monitor import TokenMonitor, backoff, build_token_monitor
+from mailbox_assistant.reconnect.store import save_consent
+from mailbox_assistant.reconnect.tokens import claim_due, save_refusal
 from tests.fakes.oauth_provider import MS_INACTIVE, MS_PASSWORD_CHANGED, MS_TRANSIENT
-from worker.token_monitor import TokenMonitor, backoff, build_token_monitor
 
 
 @pytest.fixture

@@ -12,18 +12,18 @@ import pytest
 import requests
 from sqlalchemy import Engine
 
-from api.db import make_engine, make_session_factory
-from api.models import utcnow
-from bot.links import reconnect_url
-from bot.status_client import StatusClient
+from mailbox_assistant.db import make_engine, make_session_factory
+from mailbox_assistant.mailboxes.client import StatusClient
+from mailbox_assistant.notices.delivery import DeliveryJob, DeliveryPolicy
+from mailbox_assistant.notices.feed import FeedConsumer
+from mailbox_assistant.notices.outbox import Outbox, SendPacer
+from mailbox_assistant.notices.reminders import ReminderJob
+from mailbox_assistant.notices.rules import Rules
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.reconnect.destination import reconnect_url
 from mailbox_assistant.settings import Settings, load_settings
+from mailbox_assistant.slack.client import create_web_client
 from tests.fakes.slack_workspace import SlackWorkspace
-from worker.notify_delivery import DeliveryJob, DeliveryPolicy
-from worker.notify_feed import FeedConsumer
-from worker.notify_outbox import Outbox, SendPacer
-from worker.notify_reminders import ReminderJob
-from worker.notify_rules import Rules
-from worker.notify_slack import create_notify_client
 
 
 class FakeClock:
@@ -116,7 +116,7 @@ def make_worker(worker_settings: Settings, clock: FakeClock) -> Iterator[Callabl
         status = StatusClient(worker_settings.status_api_url, key, timeout=5.0)
         delivery = DeliveryJob(
             Outbox(sessions, timedelta(seconds=lease_seconds), clock),
-            create_notify_client(worker_settings),
+            create_web_client(worker_settings),
             status,
             SendPacer(sessions, 1000.0, clock),
             lambda mailbox: reconnect_url(mailbox, worker_settings),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import delete, select, update
 
-from api.db import make_session_factory, session_scope
-from api.models import Event, Mailbox, Notification, WorkerCursor
+from mailbox_assistant.db import make_session_factory, session_scope
+from mailbox_assistant.mailboxes.models import Event, Mailbox
+from mailbox_assistant.notices.models import Notification, WorkerCursor
 from tests.worker.notices import block_ids, buttons, mailbox_ids, text_of
 
 

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from api.db import make_session_factory, session_scope
-from api.models import Notification
+from mailbox_assistant.db import make_session_factory, session_scope
+from mailbox_assistant.notices.models import Notification
+from mailbox_assistant.notices.slack import notice_metadata
 from tests.worker.notices import mailbox_ids
-from worker.notify_slack import notice_metadata
 
 
 def statuses(engine):

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import requests
 
-from api.models import utcnow
 from bot import assistant
-from bot.conversation_types import Asker
-from bot.status_client import StatusClient
+from mailbox_assistant.conversations.types import Asker
+from mailbox_assistant.mailboxes.client import StatusClient
+from mailbox_assistant.orm import utcnow
 from tests.worker.notices import block_ids, buttons, mailbox_ids, text_of
 
 OUTAGE = "503 Service Unavailable: backendError"

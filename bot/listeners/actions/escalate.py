@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.escalation import request_escalation
+from mailbox_assistant.escalation.desk import request_escalation
 
 
 def escalate(

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from bot.blocks import build_feedback_answer
+from mailbox_assistant.slack.blocks import build_feedback_answer
 
 logger = logging.getLogger(__name__)
 

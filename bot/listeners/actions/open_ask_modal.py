@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
-from bot.blocks import build_ask_modal
+from mailbox_assistant.slack.blocks import build_ask_modal
 
 
 def open_ask_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -1,0 +1,47 @@
+"""The `mailbox-assistant` command: one subcommand module per concern, wired here."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from mailbox_assistant.settings import ConfigError
+
+# Each module has `register(subparsers)`, which adds its subcommands and sets `func` on them.
+COMMAND_MODULES = [
+    "mailbox_assistant.cli.kb",
+    "mailbox_assistant.cli.worker",
+    "mailbox_assistant.cli.demo",
+    "mailbox_assistant.cli.bot",
+    "mailbox_assistant.cli.api",
+    "mailbox_assistant.cli.escalations",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(
+        prog="mailbox-assistant",
+        description="Explains why a mailbox disconnected and how to fix it.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; configuration problems end the process with one line naming them."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except ConfigError as exc:
+        print(f"mailbox-assistant: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+"""Reads and writes of mailboxes and events; free of Flask so the worker can record events too."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, func, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.orm import Session
+
+from knowledge import classify
+from mailbox_assistant.db import EVENT_ORDER_LOCK_KEY, begin_write, lock_event_order, settled_event_id
+from mailbox_assistant.mailboxes.models import Event, Mailbox
+from mailbox_assistant.mailboxes.recent import RECENT
+from mailbox_assistant.orm import MAX_ID, UtcDateTime, utcnow
+
+
+class NotFound(LookupError):
+    """The mailbox does not exist."""
+
+
+class BadCursor(ValueError):
+    """A paging cursor that this API did not produce."""
+
+
+def upsert_mailbox(session: Session, email: str, provider: str, owner_email: str) -> tuple[Mailbox, bool]:
+    """Create the mailbox, or update provider and owner of the one with this email; True if created."""
+    begin_write(session)
+    now = utcnow()
+    statement = (
+        _dialect_insert(session)(Mailbox)
+        .values(
+            email=email,
+            provider=provider,
+            owner_email=owner_email,
+            status="connected",
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["email"])
+        .returning(Mailbox.id)
+    )
+    created_id = session.execute(statement).scalar()
+    if created_id is not None:
+        return session.get_one(Mailbox, created_id), True
+    mailbox = session.execute(select(Mailbox).where(Mailbox.email == email)).scalar_one()
+    if (mailbox.provider, mailbox.owner_email) != (provider, owner_email):
+        mailbox.provider, mailbox.owner_email, mailbox.updated_at = provider, owner_email, now
+    return mailbox, False
+
+
+def get_mailbox(session: Session, mailbox_id: int) -> Mailbox:
+    """The mailbox with this id, or NotFound."""
+    mailbox = session.get(Mailbox, mailbox_id) if mailbox_id <= MAX_ID else None
+    if mailbox is None:
+        raise NotFound(f"no mailbox with id {mailbox_id}")
+    return mailbox
+
+
+# Core statements of table columns, not ORM entities, on the hot read paths: their compiled forms are
+# cached (and prepared by psycopg on PostgreSQL), and rows need no identity map. The rows have the
+# Mailbox attributes that api.serialize.mailbox_out reads.
+_MAILBOXES = Mailbox.__table__
+_EVENTS = Event.__table__
+
+
+def list_mailboxes(
+    db: Session | Connection, owner_email: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[Row[Any]], str | None]:
+    """A page of mailbox rows in id order, filtered; returns them and the next cursor (None at the end)."""
+    query = select(_MAILBOXES).order_by(_MAILBOXES.c.id).limit(limit + 1)
+    if owner_email is not None:
+        query = query.where(_MAILBOXES.c.owner_email == owner_email)
+    if status is not None:
+        query = query.where(_MAILBOXES.c.status == status)
+    if cursor is not None:
+        query = query.where(_MAILBOXES.c.id > decode_cursor(cursor))
+    mailboxes = list(db.execute(query))
+    if len(mailboxes) <= limit:
+        return mailboxes, None
+    return mailboxes[:limit], encode_cursor(mailboxes[limit - 1].id)
+
+
+# How often each of some mailboxes disconnected recently: one grouped query over the events of those
+# mailboxes, an index range each (ix_events_mailbox_id_type_occurred_at). Mailboxes with none are absent.
+_RECENT_DISCONNECTS = (
+    select(_EVENTS.c.mailbox_id, func.count())
+    .where(
+        _EVENTS.c.mailbox_id.in_(bindparam("mailbox_ids", expanding=True)),
+        _EVENTS.c.type == "disconnected",
+        _EVENTS.c.occurred_at > bindparam("since", type_=UtcDateTime()),
+    )
+    .group_by(_EVENTS.c.mailbox_id)
+)
+
+
+def recent_disconnects(
+    db: Session | Connection, mailbox_ids: Sequence[int], now: datetime | None = None
+) -> dict[int, int]:
+    """How many `disconnected` events of each mailbox occurred within RECENT before `now`, by mailbox id
+    (a mailbox with none is absent); no query at all for no ids."""
+    if not mailbox_ids:
+        return {}
+    since = (now or utcnow()) - RECENT
+    rows = db.execute(_RECENT_DISCONNECTS, {"mailbox_ids": list(mailbox_ids), "since": since})
+    return {mailbox_id: count for mailbox_id, count in rows}
+
+
+def encode_cursor(last_id: int) -> str:
+    """An opaque cursor that resumes after `last_id`."""
+    return base64.urlsafe_b64encode(f"mailbox:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor resumes after; BadCursor if it was not made by encode_cursor."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, last_id = text.partition(":")
+        if kind != "mailbox" or not last_id.isascii() or not last_id.isdigit():
+            raise ValueError(text)
+        return int(last_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor("cursor is not a next_cursor returned by this API") from None
+
+
+def classify_event(event_type: str, error: str | None) -> tuple[str | None, float | None]:
+    """The reason and confidence of an event: failures are classified, reconnections have none."""
+    if event_type == "reconnected":
+        return None, None
+    if error is None or not error.strip():
+        return "unknown", 0.0
+    return classify(error)
+
+
+def record_event(
+    session: Session,
+    mailbox_id: int,
+    event_type: str,
+    error: str | None = None,
+    occurred_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[Event, bool]:
+    """Append an event and update the mailbox in the same transaction; False if the key was seen before.
+
+    The caller commits. Until then the transaction holds the mailbox's row lock (the writers of one
+    mailbox take turns, so its status follows their id order) and is an event writer for the feed
+    (mailbox_assistant.db.lock_event_order, taken before the id is allocated).
+    """
+    reason, confidence = classify_event(event_type, error)  # before any lock: pure CPU work
+    if mailbox_id > MAX_ID:
+        raise NotFound(f"no mailbox with id {mailbox_id}")
+    begin_write(session)
+    now = utcnow()
+    values = {
+        "mailbox_id": mailbox_id,
+        "type": event_type,
+        "error": error,
+        "reason": reason,
+        "confidence": confidence,
+        "occurred_at": occurred_at or now,
+        "recorded_at": now,
+        "idempotency_key": idempotency_key,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        return _record_event_postgresql(session, values)
+    # SQLite: BEGIN IMMEDIATE (begin_write) already makes this the only writer until commit.
+    mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
+    if mailbox is None:
+        raise NotFound(f"no mailbox with id {mailbox_id}")
+    lock_event_order(session)
+    statement = sqlite.insert(Event).values(values).returning(Event.id)
+    if idempotency_key is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=["mailbox_id", "idempotency_key"])
+    event_id = session.execute(statement).scalar()
+    if event_id is None:  # the key was used before: nothing new is recorded
+        session.rollback()
+        return _earlier_event(session, mailbox_id, idempotency_key), False
+    event = Event(id=event_id, **values)
+    if apply_event(mailbox, event):
+        mailbox.updated_at = now
+        session.flush()
+    return event, True
+
+
+# One statement, one round trip, in the caller's transaction:
+# 1. `event_lock`: the event lock in SHARED mode (mailbox_assistant.db.lock_event_order), so a feed reader's
+#    settled_event_id waits for this transaction to end. It comes first: `target` joins it, and a row is
+#    locked (FOR UPDATE, on top of the join) only once the join has produced it; so a writer never waits
+#    for the event lock while holding a mailbox row lock (no lock cycle with a waiting feed reader).
+# 2. `target`: the mailbox's row lock; the writers of one mailbox take turns from here to commit.
+# 3. `inserted`: the event; its id (the column default) is drawn for a row that `target` has produced,
+#    so after both locks: the feed reader sees every id settled, and a mailbox's events are numbered in
+#    the order its status changes. ON CONFLICT: a key seen before inserts nothing.
+# 4. `updated`: the mailbox, the way apply_event does it. An UPDATE of a row this transaction has just
+#    locked applies to the row's latest committed version (READ COMMITTED), so the CASEs read the
+#    current status.
+_RECORD_EVENT_SQL = f"""
+WITH event_lock AS (
+    SELECT pg_advisory_xact_lock_shared({EVENT_ORDER_LOCK_KEY})
+), target AS (
+    SELECT mailboxes.id FROM mailboxes, event_lock WHERE mailboxes.id = :mailbox_id FOR UPDATE OF mailboxes
+), inserted AS (
+    INSERT INTO events
+        (mailbox_id, type, error, reason, confidence, occurred_at, recorded_at, idempotency_key)
+    SELECT id, :type, :error, :reason, :confidence, :occurred_at, :recorded_at, :idempotency_key FROM target
+    ON CONFLICT (mailbox_id, idempotency_key) DO NOTHING
+    RETURNING id
+), updated AS (
+    UPDATE mailboxes SET
+        status = CASE WHEN :type = 'disconnected' THEN 'disconnected' ELSE 'connected' END,
+        disconnected_at = CASE
+            WHEN :type = 'reconnected' THEN NULL
+            WHEN mailboxes.status = 'disconnected' THEN mailboxes.disconnected_at
+            ELSE :occurred_at END,
+        last_failure_reason = CASE WHEN :type = 'disconnected' THEN :reason ELSE last_failure_reason END,
+        last_failure_error = CASE WHEN :type = 'disconnected' THEN :error ELSE last_failure_error END,
+        last_failure_at = CASE WHEN :type = 'disconnected' THEN :occurred_at ELSE last_failure_at END,
+        last_failure_confidence = CASE
+            WHEN :type = 'disconnected' THEN :confidence ELSE last_failure_confidence END,
+        updated_at = :recorded_at
+    FROM inserted
+    WHERE mailboxes.id = :mailbox_id AND :type <> 'error'
+)
+SELECT (SELECT count(*) FROM target) AS found, (SELECT id FROM inserted) AS id
+"""
+_RECORD_EVENT = text(_RECORD_EVENT_SQL).bindparams(
+    bindparam("mailbox_id", type_=BigInteger()),
+    bindparam("type", type_=String()),
+    bindparam("error", type_=Text()),
+    bindparam("reason", type_=String()),
+    bindparam("confidence", type_=Float()),
+    bindparam("occurred_at", type_=UtcDateTime()),
+    bindparam("recorded_at", type_=UtcDateTime()),
+    bindparam("idempotency_key", type_=String()),
+)
+
+
+def _record_event_postgresql(session: Session, values: dict[str, Any]) -> tuple[Event, bool]:
+    """record_event's write on PostgreSQL: one statement (event lock, row lock, insert, update)."""
+    found, event_id = session.execute(_RECORD_EVENT, values).one()
+    if not found:
+        raise NotFound(f"no mailbox with id {values['mailbox_id']}")
+    if event_id is None:  # the key was used before: nothing new is recorded
+        # A new statement sees the first event even if its writer committed while this one waited.
+        return _earlier_event(session, values["mailbox_id"], values["idempotency_key"]), False
+    return Event(id=event_id, **values), True
+
+
+def _earlier_event(session: Session, mailbox_id: int, idempotency_key: str | None) -> Event:
+    """The event recorded before with this idempotency key."""
+    earlier = select(Event).where(Event.mailbox_id == mailbox_id, Event.idempotency_key == idempotency_key)
+    return session.execute(earlier).scalar_one()
+
+
+def _dialect_insert(session: Session) -> Callable[..., Insert]:
+    """The INSERT construct of the session's dialect (both have ON CONFLICT)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def apply_event(mailbox: Mailbox, event: Event) -> bool:
+    """Change the mailbox's status for an event; False for `error` events, which are history only."""
+    if event.type == "disconnected":
+        if mailbox.status != "disconnected":
+            mailbox.status = "disconnected"
+            mailbox.disconnected_at = event.occurred_at
+        mailbox.last_failure_reason = event.reason
+        mailbox.last_failure_error = event.error
+        mailbox.last_failure_at = event.occurred_at
+        mailbox.last_failure_confidence = event.confidence
+        return True
+    if event.type == "reconnected":
+        # last_failure is kept: the bot tells users about a recent past disconnection.
+        mailbox.status = "connected"
+        mailbox.disconnected_at = None
+        return True
+    return False
+
+
+def mailbox_history(session: Session, mailbox_id: int, before: int | None, limit: int) -> list[Event]:
+    """The mailbox's events, newest first, with ids below `before`; NotFound if no such mailbox."""
+    get_mailbox(session, mailbox_id)
+    query = select(Event).where(Event.mailbox_id == mailbox_id).order_by(Event.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(Event.id < before)
+    return list(session.execute(query).scalars())
+
+
+def event_feed(session: Session, after: int, limit: int) -> tuple[list[Event], dict[int, Mailbox]]:
+    """Events with ids above `after` in id order, and their mailboxes by id; never skips an event.
+
+    Only settled ids are returned (db.settled_event_id): an id that a writer still holds, and every
+    id above it, waits for a later page, so a consumer that resumes after the last id it saw misses none.
+    """
+    query = select(Event).where(Event.id > after).order_by(Event.id).limit(limit)
+    high = settled_event_id(session, Event.__table__)
+    if high is not None:
+        if high <= after:
+            return [], {}
+        query = query.where(Event.id <= high)
+    events = list(session.execute(query).scalars())
+    mailboxes = _mailboxes_by_id(session, {event.mailbox_id for event in events})
+    return events, mailboxes
+
+
+def _mailboxes_by_id(session: Session, ids: Sequence[int] | set[int]) -> dict[int, Mailbox]:
+    """The mailboxes with these ids, in one query."""
+    if not ids:
+        return {}
+    return {m.id: m for m in session.execute(select(Mailbox).where(Mailbox.id.in_(ids))).scalars()}
