@@ -1,4 +1,4 @@
-"""One structured log line per request: method, path, status, duration; never keys or query strings."""
+"""One structured log line per request: method, route, status, duration; never keys, tokens or queries."""
 
 from __future__ import annotations
 
@@ -25,12 +25,13 @@ def _start_timer() -> None:
 
 
 def _log_request(response: Response) -> Response:
-    """Write the line; the path is logged without its query string, headers are never logged."""
+    """Write the line with the matched URL rule (`/reconnect/<token>`), never the concrete path: a path
+    can carry a bearer secret (a signed reconnect link). Unmatched requests log route null."""
     if logger.isEnabledFor(logging.INFO):
         started = g.get("request_started", time.perf_counter())
         record = {
             "method": request.method,
-            "path": request.path,
+            "route": request.url_rule.rule if request.url_rule is not None else None,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             "api_key_id": g.get("api_key_id"),

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from mailbox_assistant.conversations.models import ConversationTurn
 from tests.bot.blockutil import action_ids, all_text, block_ids
 from tests.bot.conftest import wait_for_turns
-from tests.bot.test_direct_messages import ERRORS, requested_paths
+from tests.bot.test_direct_messages import ERRORS, requested_routes
 
 EXPIRED = ERRORS["token_expired"]
 
@@ -69,7 +69,7 @@ def test_is_it_fixed_now_reads_the_status_again(slack, fake_slack, seed, engine,
 
     _, reply = replies_to(fake_slack, "DU_ANA", 2)
     assert "Yes — *ana@acme.com* is connected again now." in all_text(reply["blocks"])
-    assert f"/api/v1/mailboxes/{mailbox['id']}" in requested_paths(caplog)
+    assert "/api/v1/mailboxes/<int:mailbox_id>" in requested_routes(caplog)
     assert not any(a.startswith("reconnect") for a in action_ids(reply["blocks"]))
 
 
