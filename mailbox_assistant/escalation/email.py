@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.mailboxes.status import parse_time
@@ -14,6 +17,18 @@ from mailbox_assistant.providers import support_name
 from mailbox_assistant.redact import redact
 
 SUBJECT_PREFIX = "[Mailbox disconnected]"
+SLACK_ID = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
+@dataclass(frozen=True)
+class Link:
+    """A URL the system built (the only kind of value the HTML body turns into a link)."""
+
+    url: str
+    text: str
+
+
+Value = str | Link
 
 
 def subject_for(case: Escalation) -> str:
@@ -22,8 +37,29 @@ def subject_for(case: Escalation) -> str:
 
 
 def mailbox_label(case: Escalation) -> str:
-    """The mailbox as support names it: its address, else what the user's button named."""
-    return case.mailbox_email or case.mailbox_ref
+    """The mailbox as support names it: its address, else its id, else the person's Slack account; never
+    free text from the click that opened the case."""
+    if case.mailbox_email:
+        return case.mailbox_email
+    ref = mailbox_id_header(case)
+    if ref.startswith("slack:"):
+        return f"Slack user {ref.removeprefix('slack:')}"
+    return "unknown mailbox" if ref == "unknown" else f"mailbox {ref}"
+
+
+def mailbox_id_header(case: Escalation) -> str:
+    """`X-Mailbox-Id`: the mailbox id, else the address or `slack:<user id>` the case is about, else
+    `unknown`; a value the case row holds is used only when it has one of these shapes."""
+    if case.mailbox_id is not None:
+        return str(case.mailbox_id)
+    ref = case.mailbox_ref or ""
+    if ref.isascii() and ref.isdigit():
+        return ref
+    if case.mailbox_email:
+        return _one_line(case.mailbox_email, 320)
+    if ref.startswith("slack:") and SLACK_ID.fullmatch(ref.removeprefix("slack:")):
+        return ref
+    return "unknown"
 
 
 def message_id(case: Escalation, email_from: str) -> str:
@@ -32,10 +68,12 @@ def message_id(case: Escalation, email_from: str) -> str:
     return f"<escalation-{case.id}@{domain}>"
 
 
-def slack_user_link(case: Escalation) -> str:
+def slack_user_link(case: Escalation) -> Value:
     """A link that opens the asker in Slack (a DM with them), or their user id when the team is unknown."""
     if case.asker_team_id:
-        return f"https://slack.com/app_redirect?team={case.asker_team_id}&channel={case.asker_slack_id}"
+        query = urlencode({"team": case.asker_team_id, "channel": case.asker_slack_id})
+        url = f"https://slack.com/app_redirect?{query}"
+        return Link(url, url)
     return f"Slack user {case.asker_slack_id}"
 
 
@@ -49,9 +87,7 @@ def build_email(case: Escalation, *, support_email: str, email_from: str) -> Ema
         message["Reply-To"] = case.asker_email
     message["Date"] = format_datetime(case.created_at)
     message["Message-ID"] = message_id(case, email_from) if case.id else make_msgid()
-    message["X-Mailbox-Id"] = (
-        str(case.mailbox_id) if case.mailbox_id is not None else _one_line(case.mailbox_ref)
-    )
+    message["X-Mailbox-Id"] = mailbox_id_header(case)
     message["X-Mailbox-Reason"] = case.reason
     message["X-Escalation-Id"] = str(case.id)
     message["Auto-Submitted"] = "auto-generated"
@@ -61,7 +97,7 @@ def build_email(case: Escalation, *, support_email: str, email_from: str) -> Ema
     return message
 
 
-def case_sections(case: Escalation) -> list[tuple[str, list[tuple[str, str]]]]:
+def case_sections(case: Escalation) -> list[tuple[str, list[tuple[str, Value]]]]:
     """The facts of the case as titled lists of (label, value), shared by both bodies."""
     provider = support_name(case.provider)
     return [
@@ -117,12 +153,12 @@ def transcript_lines(case: Escalation) -> list[tuple[str, str]]:
     ]
 
 
-def render_text(case: Escalation, sections: list[tuple[str, list[tuple[str, str]]]]) -> str:
+def render_text(case: Escalation, sections: list[tuple[str, list[tuple[str, Value]]]]) -> str:
     """The plain-text body."""
     lines = [f"Escalation #{case.id}: {case.asker_name} needs help with {mailbox_label(case)}.", ""]
     for title, rows in sections:
         lines.append(title)
-        lines.extend(f"  {label + ':':<15} {value}" for label, value in rows)
+        lines.extend(f"  {label + ':':<15} {_plain(value)}" for label, value in rows)
         lines.append("")
     lines.append("Recent event history (newest first)")
     lines.extend(f"  {line}" for line in history_lines(case) or ["(none available)"])
@@ -134,8 +170,9 @@ def render_text(case: Escalation, sections: list[tuple[str, list[tuple[str, str]
     return "\n".join(lines) + "\n"
 
 
-def render_html(case: Escalation, sections: list[tuple[str, list[tuple[str, str]]]]) -> str:
-    """The HTML body; every value is escaped, so user text shows as text (a `<script>` included)."""
+def render_html(case: Escalation, sections: list[tuple[str, list[tuple[str, Value]]]]) -> str:
+    """The HTML body; every value is escaped, so user text shows as text (a `<script>` or a URL included):
+    only the links the system built are links."""
     parts = [
         '<!doctype html><html><body style="font-family:sans-serif">',
         f"<h2>Escalation #{case.id}: {escape(case.asker_name)} needs help with "
@@ -144,7 +181,7 @@ def render_html(case: Escalation, sections: list[tuple[str, list[tuple[str, str]
     for title, rows in sections:
         parts.append(f"<h3>{escape(title)}</h3><table>")
         for label, value in rows:
-            shown = _link(value) if value.startswith("https://") else escape(value)
+            shown = _link(value) if isinstance(value, Link) else escape(value)
             parts.append(f'<tr><th align="left">{escape(label)}</th><td>{shown}</td></tr>')
         parts.append("</table>")
     parts.append("<h3>Recent event history (newest first)</h3><ul>")
@@ -164,8 +201,12 @@ def _reply_hint(case: Escalation) -> str:
     return f"{case.asker_name} has no email on their Slack profile: answer them in Slack."
 
 
-def _link(url: str) -> str:
-    return f'<a href="{escape(url, quote=True)}">{escape(url)}</a>'
+def _link(link: Link) -> str:
+    return f'<a href="{escape(link.url, quote=True)}">{escape(link.text)}</a>'
+
+
+def _plain(value: Value) -> str:
+    return value.url if isinstance(value, Link) else value
 
 
 def _paragraph(text: str) -> str:

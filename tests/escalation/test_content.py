@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog, turns
@@ -101,3 +103,34 @@ def test_smtp_urls():
             assert "SMTP_URL" in str(exc)
         else:
             raise AssertionError(f"{bad} was accepted")
+
+
+def test_only_the_links_the_system_builds_are_links(make_case):
+    case = make_case(
+        asker_name="https://evil.example/login",
+        raw_error="https://evil.example/reset your password here",
+        transcript=[{"role": "user", "text": "https://evil.example/x", "at": None}],
+    )
+
+    html = build_email(case, support_email="s@x.com", email_from="a@x.com").get_body(("html",)).get_content()
+
+    assert re.findall(r'<a href="([^"]*)"', html) == [
+        "https://slack.com/app_redirect?team=T0TEAM&amp;channel=U_ANA"
+    ]
+    assert "https://evil.example/login" in html  # shown as text
+
+
+def test_the_subject_and_headers_carry_no_text_from_the_click(make_case):
+    case = make_case(
+        mailbox_ref="urgent: wire the money to https://evil.example",
+        mailbox_id=None,
+        mailbox_email=None,
+        reason="unknown",
+        reason_title="Mailbox details unavailable",
+    )
+
+    message = build_email(case, support_email="s@x.com", email_from="a@x.com")
+
+    assert message["Subject"] == "[Mailbox disconnected] unknown mailbox: Mailbox details unavailable"
+    assert message["X-Mailbox-Id"] == "unknown"
+    assert "evil.example" not in message.as_string()
