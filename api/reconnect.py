@@ -23,7 +23,6 @@ from knowledge import get_reason
 from mailbox_assistant.db import begin_write
 from mailbox_assistant.mailboxes import store
 from mailbox_assistant.mailboxes.models import Mailbox
-from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect import oauth
 from mailbox_assistant.reconnect import store as oauth_store
 from mailbox_assistant.reconnect.crypto import cipher_from_settings
@@ -70,16 +69,16 @@ def start_reconnect(token: str) -> Response:
     mailbox, provider = found
     cookie_name = flow_cookie_name()
     browser_secret = request.cookies.get(cookie_name) or secrets.token_urlsafe(32)
-    verifier, challenge = oauth.new_pkce_pair()
     lifetime = timedelta(minutes=settings().oauth_state_minutes)
-    state = oauth_store.create_state(
+    state, verifier = oauth_store.open_flow(
         get_session(),
         mailbox_id=mailbox.id,
         provider=provider.name,
-        code_verifier=verifier,
+        code_verifier=oauth.new_code_verifier(),
         browser_secret=browser_secret,
         lifetime=lifetime,
     )
+    challenge = oauth.code_challenge(verifier)
     response = redirect(
         oauth.authorization_url(provider, _redirect_uri(provider.name), state, challenge), 303
     )
@@ -163,23 +162,24 @@ def _redirect_uri(provider_name: str) -> str:
 def finish_reconnect(provider_name: str) -> Response:
     """Check state and browser, exchange the code, check the account, store tokens, record `reconnected`."""
     session = get_session()
-    flow = oauth_store.claim_state(session, request.args.get("state", ""))
     cookie = request.cookies.get(flow_cookie_name(), "")
-    if flow is None or flow.provider != provider_name:
+    try:
+        flow = oauth_store.claim_flow(session, request.args.get("state", ""), provider_name, cookie)
+    except oauth_store.FlowUnknown:
         return page(
             400,
             "This sign-in was not started here",
             "We could not match it to a reconnect link (it may have been used already).",
             details=["Open your reconnect link again and start over."],
         )
-    if flow.expires_at < utcnow():
+    except oauth_store.FlowExpired:
         return page(
             400,
             "This sign-in took too long",
             "It expired before it was finished.",
             details=["Open your reconnect link again and start over."],
         )
-    if not secrets.compare_digest(oauth_store.browser_hash(cookie), flow.browser_hash):
+    except oauth_store.FlowInOtherBrowser:
         return page(
             400,
             "This sign-in was started in another browser",

@@ -44,11 +44,14 @@ class ProviderRefused(Exception):
         self.raw = raw
 
 
-def new_pkce_pair() -> tuple[str, str]:
-    """A PKCE code verifier and its S256 challenge."""
-    client = WebApplicationClient("")
-    verifier = client.create_code_verifier(64)
-    return verifier, client.create_code_challenge(verifier, "S256")
+def new_code_verifier() -> str:
+    """A fresh PKCE code verifier."""
+    return WebApplicationClient("").create_code_verifier(64)
+
+
+def code_challenge(verifier: str) -> str:
+    """The S256 PKCE challenge of a code verifier."""
+    return WebApplicationClient("").create_code_challenge(verifier, "S256")
 
 
 def authorization_url(provider: Provider, redirect_uri: str, state: str, code_challenge: str) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from mailbox_assistant.db import begin_write
+from mailbox_assistant.mailboxes.models import Mailbox
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect.crypto import TokenCipher
 from mailbox_assistant.reconnect.models import OAuthState, OAuthToken
@@ -22,7 +23,26 @@ def browser_hash(browser_secret: str) -> str:
     return hashlib.sha256(browser_secret.encode()).hexdigest()
 
 
-def create_state(
+MAX_FLOWS_PER_MAILBOX = 5  # live sign-ins of one mailbox (browsers); more push out the oldest
+
+
+class FlowRefused(Exception):
+    """A callback's state cannot be used; nothing was claimed unless the flow was dead anyway."""
+
+
+class FlowUnknown(FlowRefused):
+    """No such flow for this provider (forged, or already used)."""
+
+
+class FlowExpired(FlowRefused):
+    """The flow timed out before the callback came (it is deleted)."""
+
+
+class FlowInOtherBrowser(FlowRefused):
+    """The callback came to another browser than the one that started the flow (the flow is kept)."""
+
+
+def open_flow(
     session: Session,
     *,
     mailbox_id: int,
@@ -30,41 +50,77 @@ def create_state(
     code_verifier: str,
     browser_secret: str,
     lifetime: timedelta,
-) -> str:
-    """Store a new flow (state → PKCE verifier, mailbox, provider, browser) and return its state."""
+) -> tuple[str, str]:
+    """The sign-in of this mailbox in this browser: its live flow again, or a new one; (state, verifier).
+
+    One flow per mailbox and browser: a second Continue (another tab, the back button) reuses the live
+    flow with its verifier and renews its time, so both tabs can finish; `code_verifier` is used only
+    for a new flow. A mailbox keeps at most MAX_FLOWS_PER_MAILBOX flows (the oldest give way), so
+    posting one link many times, cookies or not, cannot grow the table. The mailbox row is locked for
+    the transaction so concurrent starts of one mailbox see each other.
+    """
     begin_write(session)
     now = utcnow()
     session.execute(delete(OAuthState).where(OAuthState.expires_at < now))  # housekeeping, cheap
-    state = secrets.token_urlsafe(32)
-    session.add(
-        OAuthState(
-            state=state,
-            mailbox_id=mailbox_id,
-            provider=provider,
-            code_verifier=code_verifier,
-            browser_hash=browser_hash(browser_secret),
-            created_at=now,
-            expires_at=now + lifetime,
-        )
+    session.execute(select(Mailbox.id).where(Mailbox.id == mailbox_id).with_for_update())
+    hashed = browser_hash(browser_secret)
+    flows = list(
+        session.execute(
+            select(OAuthState)
+            .where(OAuthState.mailbox_id == mailbox_id)
+            .order_by(OAuthState.created_at.desc(), OAuthState.state)
+        ).scalars()
     )
+    mine = next((f for f in flows if f.browser_hash == hashed and f.provider == provider), None)
+    if mine is not None:
+        mine.expires_at = now + lifetime
+        state, verifier = mine.state, mine.code_verifier
+    else:
+        state, verifier = secrets.token_urlsafe(32), code_verifier
+        session.add(
+            OAuthState(
+                state=state,
+                mailbox_id=mailbox_id,
+                provider=provider,
+                code_verifier=verifier,
+                browser_hash=hashed,
+                created_at=now,
+                expires_at=now + lifetime,
+            )
+        )
+    others = [f for f in flows if f is not mine]
+    for flow in others[MAX_FLOWS_PER_MAILBOX - 1 :]:
+        session.delete(flow)
     session.commit()
-    return state
+    return state, verifier
 
 
-def claim_state(session: Session, state: str) -> OAuthState | None:
-    """Take the flow with this state out of the table (single use) and return it; None if unknown.
+def claim_flow(session: Session, state: str, provider: str, browser_secret: str) -> OAuthState:
+    """Take the flow of a callback out of the table (single use) and return it, only if it matches.
 
-    It is deleted and committed *before* the code is exchanged, so a replayed callback finds nothing.
-    The caller checks `expires_at` and the browser binding.
+    It must be this provider's, live, and started in this browser (`browser_secret`, the flow cookie);
+    otherwise a FlowRefused subclass is raised and a live flow is left for its own browser to finish.
+    A claimed flow is deleted and committed *before* the code is exchanged, so a replay finds nothing.
     """
     if not state or len(state) > 128:
-        return None
+        raise FlowUnknown(state)
     begin_write(session)
-    row = session.get(OAuthState, state, with_for_update=True)
-    if row is not None:
+    try:
+        row = session.get(OAuthState, state, with_for_update=True)
+        if row is None or row.provider != provider:
+            raise FlowUnknown(state)
+        if row.expires_at < utcnow():
+            session.delete(row)
+            session.commit()
+            raise FlowExpired(state)
+        if not secrets.compare_digest(browser_hash(browser_secret), row.browser_hash):
+            raise FlowInOtherBrowser(state)
         session.delete(row)
-    session.commit()
-    return row
+        session.commit()
+        return row
+    finally:
+        if session.in_transaction():
+            session.rollback()
 
 
 def expires_at_of(token: Mapping[str, Any], now: datetime) -> datetime | None:
