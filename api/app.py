@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import auth, events, health, incidents, mailboxes, openapi, reconnect
+from api import auth, body_limit, events, health, incidents, mailboxes, openapi, reconnect
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
 from api.web import init_database
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.settings import Settings, load_settings
 
-MAX_BODY_BYTES = 64 * 1024
+# The one size limit of a request: its body (413 above it, from Content-Length or while reading).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_request_log(app, settings.log_level)
     register_error_handlers(app)
     auth.install(app)  # every route needs a key unless its view is marked @public
+    body_limit.install(app)  # after the key check: 401 before anything is read
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, current_app
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
 from mailbox_assistant.mailboxes.store import BadCursor, NotFound
@@ -78,6 +78,17 @@ def _handle_http_exception(exc: HTTPException) -> Response:
     return response
 
 
+def _handle_too_large(_exc: RequestEntityTooLarge) -> Response:
+    """413 naming the limit: it applies to the body as a whole (Content-Length, or the bytes read)."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    detail = (
+        f"The request body is over the limit of {limit:,} bytes."
+        if limit
+        else "The request body is too large."
+    )
+    return problem(413, detail)
+
+
 def _handle_integrity_error(exc: IntegrityError) -> Response:
     """409: a write conflicted with a uniqueness or foreign-key rule (nothing was written)."""
     logger.info("integrity error: %s", exc.orig)
@@ -96,6 +107,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(RequestValidationError, _handle_validation)
     app.register_error_handler(NotFound, lambda exc: problem(404, str(exc)))
     app.register_error_handler(BadCursor, lambda exc: problem(400, str(exc)))
+    app.register_error_handler(RequestEntityTooLarge, _handle_too_large)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(IntegrityError, _handle_integrity_error)
     app.register_error_handler(Exception, _handle_unexpected)

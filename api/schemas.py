@@ -17,6 +17,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from mailbox_assistant.mailboxes.raw_errors import MAX_STORED_ERROR
 from mailbox_assistant.mailboxes.recent import RECENT
 from mailbox_assistant.orm import MAX_ID
 from mailbox_assistant.providers import canonical
@@ -70,6 +71,10 @@ Limit = Annotated[int, Field(ge=1, le=200, description="Page size")]
 # The URL rule of a mailbox id. Not int(max=…): werkzeug answers 405 instead of 404 for ids over the
 # max; the mailbox store answers 404 for ids beyond MAX_ID instead of overflowing the database.
 MAILBOX_ID_RULE = "<int:mailbox_id>"
+STORED_ERROR = (
+    f"The raw error as stored: at most {MAX_STORED_ERROR:,} characters, a longer one cut to its head and "
+    "tail around a marker naming how many characters were cut"
+)
 
 
 class Input(BaseModel):
@@ -102,7 +107,7 @@ class LastFailure(BaseModel):
 
     reason: str
     title: str
-    error: str | None
+    error: str | None = Field(description=STORED_ERROR)
     occurred_at: UtcTimestamp
     confidence: float
 
@@ -143,8 +148,11 @@ class EventCreate(Input):
     """A status event of a mailbox; errors are classified into a reason when written."""
 
     type: EventType
-    error: Annotated[Text, Field(max_length=4000)] | None = Field(
-        default=None, description="The provider's raw error"
+    error: Text | None = Field(
+        default=None,
+        description=f"The provider's raw error, of any length (only the request body is limited): kept "
+        f"whole when it has at most {MAX_STORED_ERROR:,} characters, else cut to that many, its head and "
+        "tail around a marker naming how many characters were cut",
     )
     occurred_at: UtcTimestamp | None = Field(
         default=None, description="With a UTC offset; defaults to the time of recording"
@@ -160,7 +168,7 @@ class EventOut(BaseModel):
     id: int
     mailbox_id: int
     type: EventType
-    error: str | None
+    error: str | None = Field(description=STORED_ERROR)
     reason: str | None
     confidence: float | None
     occurred_at: UtcTimestamp

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from knowledge import classify
 from mailbox_assistant.db import EVENT_ORDER_LOCK_KEY, begin_write, lock_event_order, settled_event_id
 from mailbox_assistant.mailboxes.models import Event, Mailbox
+from mailbox_assistant.mailboxes.raw_errors import stored_error
 from mailbox_assistant.mailboxes.recent import RECENT
 from mailbox_assistant.orm import MAX_ID, UtcDateTime, utcnow
 
@@ -147,11 +148,15 @@ def record_event(
 ) -> tuple[Event, bool]:
     """Append an event and update the mailbox in the same transaction; False if the key was seen before.
 
+    An `error` of any length is classified whole (the classifier reads its head and tail) and stored
+    cut to raw_errors.MAX_STORED_ERROR characters, head and tail kept around a marker.
+
     The caller commits. Until then the transaction holds the mailbox's row lock (the writers of one
     mailbox take turns, so its status follows their id order) and is an event writer for the feed
     (mailbox_assistant.db.lock_event_order, taken before the id is allocated).
     """
     reason, confidence = classify_event(event_type, error)  # before any lock: pure CPU work
+    error = stored_error(error)
     if mailbox_id > MAX_ID:
         raise NotFound(f"no mailbox with id {mailbox_id}")
     begin_write(session)

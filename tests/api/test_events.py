@@ -137,7 +137,6 @@ def test_bad_event_bodies_are_422_and_record_nothing(client, auth, new_mailbox, 
         {"type": "error", "error": "nul\x00byte"},
         {"type": "error", "occurred_at": "0001-01-01T00:00:00+05:00"},
         {"type": "error", "idempotency_key": ""},
-        {"type": "error", "error": "x" * 5000},
     ]
 
     statuses = [post_event(mailbox["id"], **body).status_code for body in bad_bodies]

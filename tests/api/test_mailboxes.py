@@ -214,12 +214,13 @@ def test_body_that_is_not_json_is_415_and_malformed_json_is_400(client, auth):
 
 
 def test_body_over_the_size_limit_is_413(client, auth):
-    body = {"email": "a@acme.com", "provider": "google", "owner_email": "a@acme.com", "x": "y" * 100_000}
+    body = {"email": "a@acme.com", "provider": "google", "owner_email": "a@acme.com", "x": "y" * 2**21}
 
     response = client.post("/api/v1/mailboxes", json=body, headers=auth("write"))
 
     assert response.status_code == 413
     assert response.mimetype == "application/problem+json"
+    assert "1,048,576 bytes" in response.json["detail"]
 
 
 @contextmanager
