@@ -66,7 +66,13 @@ def create_bolt_app(
         source=source,
         identity=identity or Identity(),
         conversations=conversations,
-        escalations=EscalationDesk(engine, source, conversations),
+        escalations=EscalationDesk(
+            engine,
+            source,
+            conversations,
+            admin_ids=settings.admin_slack_ids,
+            daily_limit=settings.escalations_per_day,
+        ),
         dedupe=dedupe,
     )
 

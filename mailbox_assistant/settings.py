@@ -27,11 +27,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     admin_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()
+    transcript_retention_days: int = Field(default=30, ge=1)  # conversation turns kept for escalations
 
     support_email: str = "support@amplemarket.com"
     email_from: str = "mailbox-assistant@localhost"
     smtp_url: SecretStr | None = None
     support_slack_channel: str | None = None
+    escalations_per_day: int = Field(default=5, ge=1)  # cases one person may open in 24 hours
 
     public_url: str = "http://127.0.0.1:5000"
     reconnect_url_template: str | None = None

@@ -126,7 +126,7 @@ def demo_world() -> Iterator[DemoWorld]:
                 reconnect_url=lambda mailbox: reconnect_url(mailbox, settings),
                 admin_ids=admins,
                 conversations=conversations,
-                escalations=EscalationDesk(engine, status, conversations),
+                escalations=EscalationDesk(engine, status, conversations, admin_ids=admins),
             )
             yield DemoWorld(settings, api_url, status, SampleDirectory(), path, admins)
         finally:

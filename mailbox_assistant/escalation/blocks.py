@@ -1,5 +1,5 @@
-"""Pure Block Kit builders for escalations: the confirmation (block_id `escalation:<id>`) and the choice of
-mailbox when several are disconnected."""
+"""Pure Block Kit builders for escalations: the confirmation (block_id `escalation:<id>`), the refusal,
+and the choice of mailbox when several are disconnected."""
 
 from __future__ import annotations
 
@@ -43,6 +43,25 @@ def confirmation(case: Escalation, *, created: bool) -> tuple[str, list[Block]]:
         b.build_section(body, block_id=f"escalation:{case.id}"),
         b.build_context(context, block_id=f"escalation_next:{case.id}"),
     ]
+
+
+def refusal(why: str, *, limit: int = 0, has_email: bool = True) -> tuple[str, list[Block]]:
+    """Why no case was opened; the same words whether the mailbox is someone else's or does not exist."""
+    if why == "daily_limit":
+        where = "reply to one of support's emails" if has_email else "tell support when they answer you"
+        text = "You've opened today's support cases already"
+        body = (
+            f":information_source: You've opened {limit} support cases in the last 24 hours, the most I "
+            f"can open for one person in a day, so I didn't open another. Support has them; to add "
+            f"something, {where}."
+        )
+        return text, [b.build_section(body, block_id="support_limit")]
+    text = "I can only open a support case about your own mailboxes"
+    body = (
+        "Sorry, I can only open a support case about your own mailboxes, and I couldn't find this one "
+        "among them. Its owner can ask me, or an admin can open the case."
+    )
+    return text, [b.build_section(body, block_id="support_refused")]
 
 
 def choose_mailbox(mailboxes: list[Mailbox]) -> tuple[str, list[Block]]:

@@ -80,16 +80,20 @@ def test_reconnect_link_button_is_acked_and_nothing_else(slack, fake_slack, seed
     assert not [c for c in fake_slack.calls if c.method != "auth.test"]
 
 
-def test_escalate_button_confirms_through_response_url(slack, fake_slack):
-    response = slack.click("U_ANA", {"action_id": "escalate:42", "value": "42"})
+def test_escalate_button_confirms_through_response_url(slack, fake_slack, seed):
+    mailbox = seed("ana@acme.com", error=TOKEN_EXPIRED)
+
+    response = slack.click("U_ANA", {"action_id": "escalate:0", "value": str(mailbox["id"])})
 
     assert response.status_code == 200
     confirmation = fake_slack.wait_for_call("response_url")[0].body
     assert any(i.startswith("escalation:") for i in block_ids(confirmation["blocks"]))
 
 
-def test_escalate_button_on_the_home_tab_confirms_by_dm(slack, fake_slack):
-    slack.click("U_ANA", {"action_id": "escalate:42", "value": "42"}, home=True)
+def test_escalate_button_on_the_home_tab_confirms_by_dm(slack, fake_slack, seed):
+    mailbox = seed("ana@acme.com", error=TOKEN_EXPIRED)
+
+    slack.click("U_ANA", {"action_id": "escalate:0", "value": str(mailbox["id"])}, home=True)
 
     posted = fake_slack.wait_for_call("chat.postMessage")[0].body
     assert fake_slack.calls_to("conversations.open")[0].body["users"] == "U_ANA"

@@ -23,7 +23,6 @@ from mailbox_assistant.mailboxes.client import StatusClient
 from tests.bot.blockutil import all_text, block_ids, buttons
 from tests.bot.conftest import wait_for_turns
 from tests.escalation.conftest import SENDER, SUPPORT, reload
-from tests.escalation.test_delivery import free_port
 
 # A Gmail API refusal for a suspended Workspace user, with a token the case must never carry.
 SUSPENDED = (
@@ -175,17 +174,6 @@ def test_someone_without_a_mailbox_can_still_escalate(slack, fake_slack, db_sess
     assert escalation_block(confirmation["blocks"]) == f"escalation:{case.id}"
     assert case.mailbox_id is None and case.mailbox_email == "bo@acme.com"
     assert case.reason == "unknown" and case.reason_title == "No mailbox found under this address"
-
-
-def test_the_case_is_opened_even_when_the_status_api_is_down(engine, db_session):
-    down = StatusClient(f"http://127.0.0.1:{free_port()}", "key", timeout=0.5)
-    desk = EscalationDesk(engine, down, ConversationLog(engine))
-
-    opened = desk.open_case(ANA, "42")
-
-    [case] = cases(db_session)
-    assert opened.created and case.id == opened.case.id and case.mailbox_ref == "42"
-    assert case.reason_title == "Details unavailable (status service unreachable)"
 
 
 def test_a_new_disconnection_after_the_case_opens_a_new_case(engine, live_api, api_keys, seed, db_session):
