@@ -32,8 +32,13 @@ def create_mailbox(json: MailboxCreate) -> tuple[MailboxOut, int]:
 @requires("read")
 def list_mailboxes(query: MailboxQuery) -> MailboxPage:
     """List mailboxes in id order, by owner and/or status, with cursor paging; disconnected mailboxes
-    carry how often they disconnected recently (one more query, only when the page has any)."""
+    carry how often they disconnected recently (one more query, only when the page has any). With
+    `email`, the one mailbox of that address (any case), counted in the same indexed query."""
     connection = get_connection()
+    if query.email is not None:
+        found = store.mailbox_by_email(connection, query.email, query.owner_email, query.status, query.cursor)
+        items = [mailbox_list_item(found, {found.id: found.recent_disconnects or 0})] if found else []
+        return MailboxPage(items=items, next_cursor=None)
     mailboxes, next_cursor = store.list_mailboxes(
         connection, query.owner_email, query.status, query.limit, query.cursor
     )

@@ -95,6 +95,9 @@ class MailboxQuery(Input):
     """Filters and paging of the mailbox list."""
 
     owner_email: Email | None = None
+    email: Email | None = Field(
+        default=None, description="The mailbox with this exact address, in any case (at most one item)"
+    )
     status: MailboxStatus | None = None
     limit: Limit = 50
     cursor: Annotated[str, Field(max_length=200)] | None = Field(

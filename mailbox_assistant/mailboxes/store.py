@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, func, select, text
+from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, case, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session
@@ -85,6 +85,44 @@ def list_mailboxes(
     if len(mailboxes) <= limit:
         return mailboxes, None
     return mailboxes[:limit], encode_cursor(mailboxes[limit - 1].id)
+
+
+# A mailbox by its address with its count of recent disconnections, in one statement: the unique index
+# on email (addresses are stored lower-case), then for a disconnected mailbox an index range of its
+# `disconnected` events (ix_events_mailbox_id_type_occurred_at). Connected mailboxes are not counted.
+_RECENT_OF_MAILBOX = (
+    select(func.count())
+    .where(
+        _EVENTS.c.mailbox_id == _MAILBOXES.c.id,
+        _EVENTS.c.type == "disconnected",
+        _EVENTS.c.occurred_at > bindparam("since", type_=UtcDateTime()),
+    )
+    .correlate(_MAILBOXES)
+    .scalar_subquery()
+)
+_BY_EMAIL = select(
+    _MAILBOXES, case((_MAILBOXES.c.status == "disconnected", _RECENT_OF_MAILBOX)).label("recent_disconnects")
+).where(_MAILBOXES.c.email == bindparam("email"))
+
+
+def mailbox_by_email(
+    db: Session | Connection,
+    email: str,
+    owner_email: str | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+    now: datetime | None = None,
+) -> Row[Any] | None:
+    """The mailbox whose address is `email` (any case) if it also passes the filters, else None; one
+    indexed query. The row has the mailbox's columns and `recent_disconnects` (None when connected)."""
+    query = _BY_EMAIL
+    if owner_email is not None:
+        query = query.where(_MAILBOXES.c.owner_email == owner_email)
+    if status is not None:
+        query = query.where(_MAILBOXES.c.status == status)
+    if cursor is not None:
+        query = query.where(_MAILBOXES.c.id > decode_cursor(cursor))
+    return db.execute(query, {"email": email.lower(), "since": (now or utcnow()) - RECENT}).first()
 
 
 # How often each of some mailboxes disconnected recently: one grouped query over the events of those
