@@ -171,8 +171,7 @@ class EscalationDesk:
         """The mailbox with id or address `ref`, from the status API; None when there is none."""
         if MAILBOX_ID.fullmatch(ref):
             return self.source.mailbox(ref) if hasattr(self.source, "mailbox") else None
-        found = [m for m in self.source.find_by_email(ref) if m.email.lower() == ref]
-        return found[0] if len(found) == 1 else None
+        return self.source.mailbox_by_email(ref)
 
     def _with_history(self, target: Snapshot) -> Snapshot:
         """`target` with the mailbox's recent events (none when the status API cannot say)."""

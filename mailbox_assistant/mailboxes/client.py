@@ -12,7 +12,7 @@ from mailbox_assistant.mailboxes.status import Mailbox
 
 logger = logging.getLogger(__name__)
 
-MAX_PAGES = 10
+PAGE_SIZE = 200  # the status API's largest page
 POOL_SIZE = 32
 
 
@@ -48,24 +48,30 @@ class StatusClient:
         read_environment_once(self.session, self.base_url)
 
     def mailboxes_for(self, owner_email: str) -> list[Mailbox]:
-        """Every mailbox owned by `owner_email` (all pages)."""
+        """Every mailbox owned by `owner_email`, however many: page after page through the cursor."""
         return self._list({"owner_email": owner_email})
 
+    def mailbox_by_email(self, email: str) -> Mailbox | None:
+        """The mailbox whose address is `email` (any case), or None: one request (`?email=`)."""
+        found = self._mailboxes(self._get("/api/v1/mailboxes", {"email": email}))
+        return found[0] if found else None
+
     def find_by_email(self, email: str) -> list[Mailbox]:
-        """Mailboxes owned by `email`, else the mailbox whose own address it is (for admins; scans pages)."""
+        """Mailboxes owned by `email`, else the mailbox whose own address it is (admins' lookups)."""
         owned = self.mailboxes_for(email)
         if owned:
             return owned
-        return [m for m in self._list({}) if m.email.lower() == email.lower()]
+        found = self.mailbox_by_email(email)
+        return [found] if found else []
 
     def mailbox(self, mailbox_id: str) -> Mailbox | None:
         """One mailbox by id; None when there is no such mailbox."""
-        data = self._get(f"/api/v1/mailboxes/{mailbox_id}", {}, allow_404=True)
+        data = self._get(f"/api/v1/mailboxes/{mailbox_id}", {}, absent=(404,))
         return Mailbox.from_json(data) if data else None
 
     def events(self, mailbox_id: str, limit: int = 10) -> list[dict[str, Any]]:
         """The mailbox's recent events, newest first."""
-        data = self._get(f"/api/v1/mailboxes/{mailbox_id}/events", {"limit": limit}, allow_404=True)
+        data = self._get(f"/api/v1/mailboxes/{mailbox_id}/events", {"limit": limit}, absent=(404,))
         return list(data.get("items", [])) if data else []
 
     # -- the worker's reads (proactive messages, issue 6) -------------------------------------------
@@ -84,29 +90,38 @@ class StatusClient:
         return list(page.get("items", []))
 
     def _list(self, params: dict[str, Any]) -> list[Mailbox]:
+        """Every mailbox of a listing, following `next_cursor` to the end."""
         mailboxes: list[Mailbox] = []
-        cursor = None
-        for _ in range(MAX_PAGES):
+        cursor, seen = None, set()
+        while True:
             page = self._get(
-                "/api/v1/mailboxes", {**params, "limit": 100, **({"cursor": cursor} if cursor else {})}
+                "/api/v1/mailboxes", {**params, "limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
             )
-            try:
-                mailboxes.extend(Mailbox.from_json(item) for item in page["items"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise StatusApiUnavailable(f"unexpected mailbox list: {exc!r}") from exc
-            cursor = page.get("next_cursor")
+            mailboxes.extend(self._mailboxes(page))
+            cursor = (page or {}).get("next_cursor")
             if not cursor:
-                break
-        return mailboxes
+                return mailboxes
+            if cursor in seen:  # a listing that goes round in circles would never end
+                raise StatusApiUnavailable("the mailbox list's next_cursor did not advance")
+            seen.add(cursor)
 
-    def _get(self, path: str, params: dict[str, Any], allow_404: bool = False) -> dict[str, Any] | None:
+    @staticmethod
+    def _mailboxes(page: dict[str, Any] | None) -> list[Mailbox]:
+        """The mailboxes of one page of the list."""
+        try:
+            return [Mailbox.from_json(item) for item in (page or {})["items"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StatusApiUnavailable(f"unexpected mailbox list: {exc!r}") from exc
+
+    def _get(self, path: str, params: dict[str, Any], absent: tuple[int, ...] = ()) -> dict[str, Any] | None:
+        """The JSON object at `path`; None for the statuses in `absent` (what is asked for does not exist)."""
         url = self.base_url + path
         try:
             response = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             logger.warning("status API unreachable: GET %s: %s", path, exc)
             raise StatusApiUnavailable(str(exc)) from exc
-        if allow_404 and response.status_code == 404:
+        if response.status_code in absent:
             return None
         if response.status_code != 200:
             logger.warning(
