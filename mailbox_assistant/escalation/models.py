@@ -59,6 +59,7 @@ class Escalation(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     run_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_token: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
     email_sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     slack_posted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

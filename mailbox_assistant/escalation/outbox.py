@@ -1,10 +1,9 @@
 """The escalation outbox: claim due cases, email support and post to the support channel, retry with backoff.
 
-Claiming is one short transaction: `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite ignores it and
-serialises writers instead) then a guarded `UPDATE … WHERE <still due>` whose rowcount says whether this
-worker won the row. A claim is a lease (`locked_until`): a worker that dies after claiming loses the row
-to the next worker once the lease runs out. The email and the Slack post are marked done separately, so
-a failure of one never re-sends the other. Delivery is at least once; see the README for the window.
+Cases are leased with the one queue primitive (mailbox_assistant.outbox): a worker that dies after
+claiming loses the case to the next worker once the lease runs out, and the attempt it used is
+counted. The email and the Slack post are marked done separately, so a failure of one never re-sends
+the other. Delivery is at least once; see the README for the window.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, or_, update
 from sqlalchemy.orm import Session
 
 from mailbox_assistant.db import make_engine
@@ -25,7 +24,7 @@ from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.escalation.smtp import describe_error, parse_smtp_url, send_message
 from mailbox_assistant.escalation.support_channel import post_to_support_channel
 from mailbox_assistant.orm import utcnow
-from mailbox_assistant.outbox import doubling_backoff
+from mailbox_assistant.outbox import Lease, LeasedTable, RetryPolicy
 from mailbox_assistant.settings import Settings
 from mailbox_assistant.slack.client import create_web_client
 
@@ -33,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 table = Escalation.__table__
 RETRYABLE = ("queued", "failed")
+QUEUE = LeasedTable(Escalation.id, Escalation.lease_token, Escalation.locked_until, Escalation.attempts)
+RELEASED = {"lease_token": None, "locked_until": None}
 
 
 class EscalationOutbox:
@@ -64,50 +65,47 @@ class EscalationOutbox:
         self.clock = clock
         self.batch_size = batch_size
         self.lease = lease
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self.alert_after = alert_after
+        # Giving up raises the alert (status `failed`, an ERROR line); a failed case is still retried
+        # at the capped wait, because support must get every case.
+        self.retry = RetryPolicy(backoff_base, backoff_cap, max_attempts=alert_after)
 
     def run_once(self) -> int:
         """Claim the due cases and try to deliver each; returns how many were attempted."""
         claimed = self.claim()
-        for case_id, lease_until in claimed:
-            self.deliver(case_id, lease_until)
+        for lease in claimed:
+            self.deliver(lease)
         return len(claimed)
 
     def backoff(self, attempts: int) -> timedelta:
         """The wait after the `attempts`-th failed attempt: doubling from the base, capped."""
-        return doubling_backoff(attempts, self.backoff_base, self.backoff_cap)
+        return self.retry.wait(attempts)
 
-    def claim(self) -> list[tuple[int, datetime]]:
-        """Take a lease on up to `batch_size` due cases: (id, lease end) of each one this worker won."""
-        now = self.clock()
-        lease_until = now + self.lease
+    def claim(self) -> list[Lease]:
+        """Take a lease on up to `batch_size` due cases: the lease of each one this worker won."""
         due = or_(
-            and_(table.c.status.in_(RETRYABLE), table.c.run_at <= now),
-            and_(table.c.status == "sending", table.c.locked_until < now),  # a crashed worker's claim
+            and_(Escalation.status.in_(RETRYABLE), Escalation.run_at <= self.clock()),
+            Escalation.status == "sending",  # a crashed worker's claim, once its lease has run out
         )
-        won: list[tuple[int, datetime]] = []
         with self._write_engine.begin() as connection:
-            candidates = connection.execute(
-                select(table.c.id)
-                .where(due)
-                .order_by(table.c.run_at, table.c.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
-            ).scalars()
-            for case_id in list(candidates):
-                result = connection.execute(
+            leases = QUEUE.claim(
+                connection,
+                due=due,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch_size,
+                order_by=(Escalation.run_at, Escalation.id),
+            )
+            if leases:
+                connection.execute(
                     update(table)
-                    .where(table.c.id == case_id, due)
-                    .values(status="sending", locked_until=lease_until, attempts=table.c.attempts + 1)
+                    .where(table.c.id.in_([lease.key for lease in leases]))
+                    .values(status="sending")
                 )
-                if result.rowcount == 1:
-                    won.append((case_id, lease_until))
-        return won
+        return leases
 
-    def deliver(self, case_id: int, lease_until: datetime) -> None:
+    def deliver(self, lease: Lease) -> None:
         """Send what is still unsent of one claimed case, then record the outcome."""
+        case_id = lease.key
         with Session(self.engine, expire_on_commit=False) as session:
             case = session.get(Escalation, case_id)
         if case is None:
@@ -122,32 +120,27 @@ class EscalationOutbox:
                 errors.append(f"email: {describe_error(exc)}")
                 _log_unexpected(exc, case_id)
             else:
-                self._mark(case_id, lease_until, email_sent_at=self.clock())
+                self._mark(lease, email_sent_at=self.clock())
         if self.post_to_slack is not None and case.slack_posted_at is None:
             try:
                 self.post_to_slack(case)
             except Exception as exc:
                 errors.append(f"slack: {type(exc).__name__}: {str(exc)[:200]}")
             else:
-                self._mark(case_id, lease_until, slack_posted_at=self.clock())
+                self._mark(lease, slack_posted_at=self.clock())
         if errors:
-            self._retry_later(case, lease_until, "; ".join(errors))
+            self._retry_later(case, lease, "; ".join(errors))
         else:
             now = self.clock()
-            self._mark(case_id, lease_until, status="sent", sent_at=now, locked_until=None, last_error=None)
+            self._mark(lease, status="sent", sent_at=now, last_error=None, **RELEASED)
             logger.info("escalation %s delivered to support", case_id)
 
-    def _retry_later(self, case: Escalation, lease_until: datetime, error: str) -> None:
+    def _retry_later(self, case: Escalation, lease: Lease, error: str) -> None:
         attempts = case.attempts  # already counts this attempt (counted at claim)
-        run_at = self.clock() + self.backoff(attempts)
-        failed = attempts >= self.alert_after
+        retry = self.retry.next_try(attempts, self.clock())
+        run_at, failed = retry.run_at, retry.gave_up
         self._mark(
-            case.id,
-            lease_until,
-            status="failed" if failed else "queued",
-            run_at=run_at,
-            locked_until=None,
-            last_error=error[:2000],
+            lease, status="failed" if failed else "queued", run_at=run_at, last_error=error[:2000], **RELEASED
         )
         if failed:
             # Still retried at the capped interval; the error level and the `failed` status alert operators.
@@ -162,18 +155,14 @@ class EscalationOutbox:
         else:
             logger.warning("escalation %s attempt %d failed (%s); retry %s", case.id, attempts, error, run_at)
 
-    def _mark(self, case_id: int, lease_until: datetime, **values: object) -> None:
+    def _mark(self, lease: Lease, **values: object) -> None:
         """Update the case while this worker's lease holds (another worker may have taken it over)."""
         with self._write_engine.begin() as connection:
             result = connection.execute(
-                update(table)
-                .where(
-                    table.c.id == case_id, table.c.status == "sending", table.c.locked_until == lease_until
-                )
-                .values(**values)
+                update(table).where(QUEUE.held(lease), Escalation.status == "sending").values(**values)
             )
         if result.rowcount != 1:
-            logger.warning("escalation %s: lease lost before recording %s", case_id, sorted(values))
+            logger.warning("escalation %s: lease lost before recording %s", lease.key, sorted(values))
 
 
 def _log_unexpected(exc: Exception, case_id: int) -> None:

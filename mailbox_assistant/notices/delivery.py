@@ -99,7 +99,7 @@ class DeliveryJob:
         """Wait for the owners being served in the background (tests, shutdown)."""
         futures_wait(self._in_flight, timeout)
 
-    def serve(self, owner: str, token: datetime) -> int:
+    def serve(self, owner: str, token: str) -> int:
         """Do one owner's turn and give the owner back; a failure is logged and retried later."""
         next_send_at = None
         try:
@@ -255,7 +255,7 @@ class DeliveryJob:
         if wait is not None:  # 429 beyond what the client waits in place: pause everyone
             logger.warning("Slack rate limit: pausing sends for %.1fs", wait)
             self.pacer.pause(wait)
-            self.outbox.mark_pending(ids)
+            self.outbox.defer(ids)
             return self.clock() + timedelta(seconds=wait)
         in_doubt = may_have_posted and _timed_out(exc)
         logger.warning("sending notices %s failed (%s); will retry", ids, error)

@@ -98,6 +98,7 @@ class NotifyRecipient(Base):
     looked_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     next_send_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class NotifyMailboxState(Base):

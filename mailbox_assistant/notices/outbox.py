@@ -1,9 +1,8 @@
 """The notification outbox in the database: lease an owner, read their due rows, record what happened.
 
-Claiming is per owner (one Slack DM channel): a worker leases the owner's `notify_recipients` row
-(`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, then a guarded UPDATE whose RETURNING says whether
-the lease was won), so one owner's rows are sent by one worker at a time and can be grouped into one
-message. A killed worker's lease simply expires; its rows are still there.
+Claiming is per owner (one Slack DM channel), with the one queue primitive (mailbox_assistant.outbox)
+on `notify_recipients`: one owner's rows are sent by one worker at a time and can be grouped into one
+message. A killed worker's lease simply expires; its rows are still there, their attempt counted.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbox_assistant.db import begin_write, session_scope
@@ -21,9 +20,13 @@ from mailbox_assistant.mailboxes.models import Incident
 from mailbox_assistant.notices.models import Notification, NotifyRecipient, SendPacing
 from mailbox_assistant.notices.rules import DISCONNECTION_KINDS, insert_ignoring_duplicates
 from mailbox_assistant.orm import utcnow
-from mailbox_assistant.outbox import doubling_backoff
+from mailbox_assistant.outbox import Lease, LeasedTable, RetryPolicy
 
 MAX_ROWS_PER_TURN = 50
+# Owners are leased (one DM channel each, served by one worker at a time); attempts count on their rows.
+RECIPIENTS = LeasedTable(
+    NotifyRecipient.owner_email, NotifyRecipient.lease_token, NotifyRecipient.locked_until
+)
 
 
 class Outbox:
@@ -34,14 +37,18 @@ class Outbox:
     ) -> None:
         self.sessions, self.lease, self.clock = sessions, lease, clock
 
-    def lease_owners(self, limit: int) -> list[tuple[str, datetime]]:
-        """Lease up to `limit` owners with due rows, oldest first; returns (owner, lease token) pairs."""
+    def lease_owners(self, limit: int) -> list[tuple[str, str]]:
+        """Lease up to `limit` owners with due rows, oldest first; returns (owner, lease token) pairs.
+
+        The attempt is counted on the owner's due rows in the same transaction, so a turn that dies
+        or fails still uses one, and a row that always fails gives up after the policy's attempts.
+        """
         now = self.clock()
         with session_scope(self.sessions) as session:
             begin_write(session)
             due = session.execute(
                 select(Notification.owner_email)
-                .where(Notification.status.in_(("pending", "sending")), Notification.run_at <= now)
+                .where(_due_row(now))
                 .group_by(Notification.owner_email)
                 .order_by(func.min(Notification.id))
                 .limit(limit * 4)
@@ -49,37 +56,27 @@ class Outbox:
             candidates = list(due)
             if not candidates:
                 return []
-            free = list(
+            leases = RECIPIENTS.claim(
+                session, due=NotifyRecipient.next_send_at <= now, now=now, lease=self.lease, limit=limit,
+                among=candidates,
+            )  # fmt: skip
+            owners = [lease.key for lease in leases]
+            if owners:
                 session.execute(
-                    select(NotifyRecipient.owner_email)
-                    .where(NotifyRecipient.owner_email.in_(candidates), *_free(now))
-                    .with_for_update(skip_locked=True)
-                ).scalars()
-            )
-            order = {owner: index for index, owner in enumerate(candidates)}
-            wanted = sorted(free, key=order.__getitem__)[:limit]
-            if not wanted:
-                return []
-            until = now + self.lease
-            won = session.execute(
-                update(NotifyRecipient)
-                .where(NotifyRecipient.owner_email.in_(wanted), *_free(now))
-                .values(locked_until=until)
-                .returning(NotifyRecipient.owner_email)
-                .execution_options(synchronize_session=False)
-            ).scalars()
-            return [(owner, until) for owner in sorted(won, key=order.__getitem__)]
+                    update(Notification)
+                    .where(Notification.owner_email.in_(owners), _due_row(now))
+                    .values(attempts=Notification.attempts + 1)
+                    .execution_options(synchronize_session=False)
+                )
+            return [(lease.key, lease.token) for lease in leases]
 
-    def release(self, owner: str, token: datetime, next_send_at: datetime | None = None) -> None:
+    def release(self, owner: str, token: str, next_send_at: datetime | None = None) -> None:
         """Give the owner back (if the lease is still ours), not to be served before `next_send_at`."""
-        values: dict[str, Any] = {"locked_until": None}
+        values: dict[str, Any] = {"locked_until": None, "lease_token": None}
         if next_send_at is not None:
             values["next_send_at"] = next_send_at
-        self._update(
-            NotifyRecipient,
-            [NotifyRecipient.owner_email == owner, NotifyRecipient.locked_until == token],
-            values,
-        )
+        held = RECIPIENTS.held(Lease(owner, token, self.clock()))
+        self._update(NotifyRecipient, [held], values)
 
     def due_rows(self, owner: str) -> list[Notification]:
         """The owner's rows to act on now, oldest first."""
@@ -115,7 +112,8 @@ class Outbox:
     def mark_sent(self, ids: Sequence[int], channel: str, ts: str) -> None:
         """Store where the message went (for chat.update) the moment Slack accepted it."""
         values = {"status": "sent", "slack_channel": channel, "slack_ts": ts, "sent_at": self.clock()}
-        self._update_rows(ids, values | {"last_error": None})
+        # `attempts` counts the attempts that did not succeed: the one counted at lease did.
+        self._update_rows(ids, values | {"last_error": None, "attempts": _ONE_GIVEN_BACK})
 
     def mark_skipped(self, ids: Sequence[int], outcome: str) -> None:
         """Record why these rows need no message (no Slack user, mailbox gone, already reconnected…)."""
@@ -129,24 +127,38 @@ class Outbox:
         """An in-doubt attempt turned out not to have reached Slack: send these rows normally."""
         self._update_rows(ids, {"status": "pending"})
 
+    def defer(self, ids: Sequence[int]) -> None:
+        """Slack asked us to wait (429): not a failed attempt, so the one counted at lease is given back."""
+        if ids:
+            self._update(
+                Notification,
+                [Notification.id.in_(ids)],
+                {
+                    "status": "pending",
+                    "attempts": case((Notification.attempts > 0, Notification.attempts - 1), else_=0),
+                },
+            )
+
     def reschedule(
         self, ids: Sequence[int], error: str, max_attempts: int, backoff: timedelta, in_doubt: bool = False
     ) -> None:
-        """Count a failed attempt: try again after `backoff × 2^attempts` (capped), or give up as failed.
+        """A failed attempt (counted when the owner was leased): try again after the policy's wait, or
+        give up as failed once the attempts reach `max_attempts`.
 
         `in_doubt` (a timeout) keeps the rows `sending`, so the next attempt first looks for the message.
         """
         now = self.clock()
+        policy = RetryPolicy(first=backoff, cap=timedelta(hours=1), max_attempts=max_attempts)
         with session_scope(self.sessions) as session:
             begin_write(session)
             for row in session.execute(select(Notification).where(Notification.id.in_(ids))).scalars():
-                row.attempts += 1
+                retry = policy.next_try(max(row.attempts, 1), now)
                 row.last_error = error[:500]
-                if row.attempts >= max_attempts:
+                if retry.gave_up:
                     row.status, row.outcome = "failed", "gave_up"
                 else:
                     row.status = "sending" if in_doubt else "pending"
-                    row.run_at = now + doubling_backoff(row.attempts, backoff, timedelta(hours=1))
+                    row.run_at = retry.run_at
 
     def message_rows(self, channel: str, ts: str) -> list[Notification]:
         """Every row shown in one Slack message (a grouped DM holds several)."""
@@ -206,12 +218,12 @@ class Outbox:
             )
 
 
-def _free(now: datetime) -> list[Any]:
-    """An owner nobody holds (or whose holder's lease ran out) and whose channel may take a message."""
-    return [
-        or_(NotifyRecipient.locked_until.is_(None), NotifyRecipient.locked_until <= now),
-        NotifyRecipient.next_send_at <= now,
-    ]
+_ONE_GIVEN_BACK = case((Notification.attempts > 0, Notification.attempts - 1), else_=0)
+
+
+def _due_row(now: datetime) -> Any:
+    """A row to act on now: not yet sent, and its time has come."""
+    return and_(Notification.status.in_(("pending", "sending")), Notification.run_at <= now)
 
 
 class SendPacer:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbox_assistant.db import make_engine, make_session_factory
 from mailbox_assistant.orm import utcnow
-from mailbox_assistant.outbox import doubling_backoff
+from mailbox_assistant.outbox import RetryPolicy
 from mailbox_assistant.reconnect import oauth
 from mailbox_assistant.reconnect.crypto import InvalidToken, TokenCipher, cipher_from_settings
 from mailbox_assistant.reconnect.providers import get_provider
@@ -38,13 +38,13 @@ from mailbox_assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 GOOGLE_TESTING_REFRESH_LIFETIME = timedelta(days=7)
-BACKOFF_FIRST = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(minutes=15)
+# A transient failure (provider down, app misconfigured) never disconnects anyone: never given up.
+RETRY = RetryPolicy(first=timedelta(seconds=30), cap=timedelta(minutes=15))
 
 
 def backoff(failures: int) -> timedelta:
     """Delay before retry number `failures` (1, 2, …): 30 s doubling, capped at 15 minutes."""
-    return doubling_backoff(failures, BACKOFF_FIRST, BACKOFF_MAX)
+    return RETRY.wait(failures)
 
 
 class TokenMonitor:
@@ -122,7 +122,7 @@ class TokenMonitor:
             return "refreshed" if save_refreshed(session, self.cipher, claim, token, self.clock()) else "lost"
 
     def _transient(self, session: Session, claim: Claim, error: str, now: datetime) -> str:
-        retry_at = now + backoff(claim.refresh_failures + 1)
+        retry_at = RETRY.next_try(claim.refresh_failures, now).run_at  # the claim counted this attempt
         return "transient" if save_transient_failure(session, claim, error, retry_at, now) else "lost"
 
     def warn_of_expiries(self) -> int:

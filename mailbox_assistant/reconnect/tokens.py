@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from mailbox_assistant.db import begin_write
 from mailbox_assistant.mailboxes import store
 from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.outbox import LeasedTable
 from mailbox_assistant.reconnect.crypto import TokenCipher
 from mailbox_assistant.reconnect.models import OAuthToken
 from mailbox_assistant.reconnect.store import expires_at_of, scope_text
 
+# Attempts are counted at claim in `refresh_failures` (consecutive failed refreshes; 0 after a success).
+QUEUE = LeasedTable(
+    OAuthToken.id, OAuthToken.lock_token, OAuthToken.locked_until, OAuthToken.refresh_failures
+)
+
 
 @dataclass(frozen=True)
 class Claim:
-    """A token row this worker holds until `locked_until`; writes back only while `lock_token` matches."""
+    """A token row this worker holds until `locked_until`; writes back only while `lock_token` matches.
+    `refresh_failures` counts this attempt."""
 
     token_id: int
     mailbox_id: int
@@ -37,38 +43,38 @@ def claim_due(
 ) -> list[Claim]:
     """Claim connected mailboxes' tokens that expire within `margin` (and are not backing off or held).
 
-    PostgreSQL: `FOR UPDATE … SKIP LOCKED`, so concurrent workers take different rows; SQLite: the
-    write lock of `begin_write`. Either way the claim is committed before any provider is called.
+    The one queue primitive (mailbox_assistant.outbox) leases the rows and counts the attempt; the
+    claim is committed before any provider is called.
     """
     begin_write(session)
-    query = (
+    connected = select(Mailbox.id).where(Mailbox.status == "connected")
+    due = and_(
+        OAuthToken.mailbox_id.in_(connected),
+        OAuthToken.refresh_token_enc.is_not(None),
+        or_(OAuthToken.expires_at.is_(None), OAuthToken.expires_at <= now + margin),
+        or_(OAuthToken.next_attempt_at.is_(None), OAuthToken.next_attempt_at <= now),
+    )
+    order = (OAuthToken.expires_at, OAuthToken.id)
+    leases = QUEUE.claim(session, due=due, now=now, lease=lease, limit=limit, order_by=order)
+    rows = session.execute(
         select(OAuthToken, Mailbox.email)
         .join(Mailbox, Mailbox.id == OAuthToken.mailbox_id)
-        .where(
-            Mailbox.status == "connected",
-            OAuthToken.refresh_token_enc.is_not(None),
-            or_(OAuthToken.expires_at.is_(None), OAuthToken.expires_at <= now + margin),
-            or_(OAuthToken.next_attempt_at.is_(None), OAuthToken.next_attempt_at <= now),
-            or_(OAuthToken.locked_until.is_(None), OAuthToken.locked_until < now),
-        )
-        .order_by(OAuthToken.expires_at, OAuthToken.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OAuthToken)
-    )
-    claims = []
-    for row, email in session.execute(query).all():
-        row.lock_token, row.locked_until = uuid.uuid4().hex, now + lease
-        claims.append(
-            Claim(
-                row.id,
-                row.mailbox_id,
-                email,
-                row.provider,
-                row.refresh_token_enc or "",
-                row.refresh_failures,
-                row.lock_token,
-            )  # fmt: skip
-        )
+        .where(OAuthToken.id.in_([held.key for held in leases]))
+        .order_by(*order)
+        .execution_options(populate_existing=True)
+    ).all()
+    claims = [
+        Claim(
+            row.id,
+            row.mailbox_id,
+            email,
+            row.provider,
+            row.refresh_token_enc or "",
+            row.refresh_failures,
+            row.lock_token,
+        )  # fmt: skip
+        for row, email in rows
+    ]
     session.commit()
     return claims
 
@@ -105,7 +111,7 @@ def save_transient_failure(
     """Count a transient failure and back off until `retry_at`; no event, the mailbox stays connected."""
 
     def failed(row: OAuthToken) -> None:
-        row.refresh_failures += 1
+        # The attempt was counted when the token was claimed.
         row.next_attempt_at, row.last_error = retry_at, error[:4000]
 
     begin_write(session)
