@@ -20,6 +20,7 @@ from bot.transcript import ConversationLog
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusClient
+from mailbox_assistant.outcomes.votes import FeedbackVotes
 from mailbox_assistant.settings import Settings
 from mailbox_assistant.slack.client import create_web_client
 
@@ -30,6 +31,11 @@ logger = logging.getLogger(__name__)
 # queue for the GIL, and so do the acks on gunicorn's threads: under bench/bot_latency.py on PostgreSQL,
 # 16 threads gave an ack p99 of 105-159 ms, 8 gave 83-108 ms, 4 gave 39-59 ms (and a lower reply p50).
 LISTENER_THREADS = 4
+
+
+def _drop(record: logging.LogRecord) -> bool:
+    """A logging filter that lets nothing through."""
+    return False
 
 
 def create_bolt_app(
@@ -57,6 +63,9 @@ def create_bolt_app(
             max_workers=LISTENER_THREADS, thread_name_prefix="bolt-listener"
         ),
     )
+    # Bolt logs a refused request's whole body at INFO; bot/http.py refuses those before Bolt sees them,
+    # and logs them without the body.
+    logging.getLogger("slack_bolt.RequestVerification").addFilter(_drop)
     source = source or StatusClient(settings.status_api_url, _secret(settings.status_api_key))
     # Escalations and the conversation turns they copy live in the database (default: DATABASE_URL).
     engine = engine or make_engine(settings.database_url)
@@ -76,8 +85,11 @@ def create_bolt_app(
         dedupe=dedupe,
     )
 
+    votes = FeedbackVotes(engine)
+
     def provide_services(context: BoltContext, next: Any) -> None:
         context["services"] = services
+        context["votes"] = votes
         next()
 
     app.use(provide_services)

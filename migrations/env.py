@@ -13,6 +13,7 @@ from mailbox_assistant.escalation import models as escalation_models  # noqa: F4
 from mailbox_assistant.mailboxes import models as mailbox_models  # noqa: F401
 from mailbox_assistant.notices import models as notice_models  # noqa: F401
 from mailbox_assistant.orm import Base, UtcDateTime
+from mailbox_assistant.outcomes import models as outcome_models  # noqa: F401
 from mailbox_assistant.reconnect import models as reconnect_models  # noqa: F401
 
 config = context.config

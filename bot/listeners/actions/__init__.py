@@ -18,4 +18,5 @@ def register(app: App) -> None:
     app.action(re.compile(r"^escalate"))(escalate)
     app.action("feedback:yes")(feedback)
     app.action("feedback:no")(feedback)
+    app.action("feedback")(feedback)  # Slack's feedback_buttons element
     app.action("home:ask")(open_ask_modal)

@@ -1,0 +1,139 @@
+"""Outcome fixtures: the bot's (signed Slack requests, the Slack stand-in, the live status API), a way to
+wait for the votes the bot records after it answers a click, and a fleet to seed the report with."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, func, insert, select
+
+from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.outcomes.feedback import Click
+from mailbox_assistant.outcomes.models import FeedbackVote
+from mailbox_assistant.outcomes.votes import FeedbackVotes
+from tests.bot.conftest import (  # noqa: F401  (fixtures shared with the bot's tests)
+    _no_slack_environment,
+    bot_http,
+    bot_settings,
+    fake_slack,
+    seed,
+    slack,
+)
+
+TOKEN_EXPIRED = "invalid_grant: Token has been expired or revoked."
+
+
+@pytest.fixture
+def votes_of(engine: Engine) -> Callable[..., list[Any]]:
+    """votes_of(voter, count=1) → the voter's vote rows once there are `count` (the bot records a vote
+    after it has answered the click)."""
+
+    def wait(voter: str, count: int = 1, timeout: float = 5.0, **expected: Any) -> list[Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    select(FeedbackVote.__table__)
+                    .where(FeedbackVote.voter_slack_id == voter)
+                    .order_by(FeedbackVote.id)
+                ).all()
+            matched = all(getattr(rows[-1], k) == v for k, v in expected.items()) if rows else False
+            if len(rows) >= count and (matched or not expected):
+                return rows
+            assert time.monotonic() < deadline, f"{voter} has votes {rows}, not {count} with {expected}"
+            time.sleep(0.01)
+
+    return wait
+
+
+class Fleet:
+    """Mailboxes and their events through the real status API, support cases and votes in the database,
+    and the outcomes report read back: the seed data of the report's tests."""
+
+    def __init__(self, client: FlaskClient, keys: dict[str, str], engine: Engine) -> None:
+        self.client = client
+        self.write = {"Authorization": f"Bearer {keys['write']}"}
+        self.read = {"Authorization": f"Bearer {keys['read']}"}
+        self.engine = engine
+
+    def mailbox(self, email: str, provider: str = "google") -> int:
+        """Register a mailbox (its owner is its address); its id."""
+        body = {"email": email, "provider": provider, "owner_email": email}
+        response = self.client.post("/api/v1/mailboxes", json=body, headers=self.write)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    def event(self, mailbox_id: int, kind: str, at: datetime, error: str | None = None) -> None:
+        """Record a `disconnected` / `reconnected` / `error` event that occurred at `at`."""
+        body = {"type": kind, "occurred_at": at.isoformat(), **({"error": error} if error else {})}
+        response = self.client.post(f"/api/v1/mailboxes/{mailbox_id}/events", json=body, headers=self.write)
+        assert response.status_code == 201, response.json
+
+    def disconnect(self, mailbox_id: int, at: datetime, error: str = TOKEN_EXPIRED) -> None:
+        """The mailbox disconnected at `at` (by default: an expired token)."""
+        self.event(mailbox_id, "disconnected", at, error)
+
+    def reconnect(self, mailbox_id: int, at: datetime) -> None:
+        """The mailbox reconnected at `at`."""
+        self.event(mailbox_id, "reconnected", at)
+
+    def escalate(self, mailbox_id: int, at: datetime, asker: str = "U_ANA") -> None:
+        """A support case about the mailbox, opened at `at` (as the escalation desk writes it)."""
+        row = {
+            "asker_slack_id": asker,
+            "asker_name": asker,
+            "mailbox_ref": str(mailbox_id),
+            "mailbox_id": mailbox_id,
+            "reason": "token_expired",
+            "reason_title": "Token expired",
+            "history": [],
+            "transcript": [],
+            "status": "sent",
+            "run_at": at,
+            "created_at": at,
+        }
+        with self.engine.begin() as connection:
+            connection.execute(insert(Escalation.__table__).values(row))
+
+    def vote(
+        self, mailbox_id: int, at: datetime, helpful: bool, voter: str = "U_ANA", answer: str = "1.0"
+    ) -> None:
+        """`voter` answered "Did this help?" under an answer about the mailbox, at `at`."""
+        click = Click(voter, helpful, f"D{voter}:{answer}", "answer", str(mailbox_id), "token_expired")
+        FeedbackVotes(self.engine, clock=lambda: at).record(click, None)
+
+    def wait_for_votes(self, count: int) -> None:
+        """Until `count` votes are kept (the bot records a vote after it answered the click)."""
+        self._wait_for_rows(FeedbackVote.__table__, count)
+
+    def wait_for_escalations(self, count: int) -> None:
+        """Until `count` support cases are open (the bot opens them after it acked the click)."""
+        self._wait_for_rows(Escalation.__table__, count)
+
+    def _wait_for_rows(self, table: Any, count: int, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as connection:
+                found = connection.execute(select(func.count()).select_from(table)).scalar_one()
+            if found >= count:
+                return
+            assert time.monotonic() < deadline, f"{found} rows in {table.name}, not {count}"
+            time.sleep(0.01)
+
+    def report(self, **period: datetime) -> dict[str, Any]:
+        """GET /api/v1/reports/outcomes for the period (read key)."""
+        query = {name: value.isoformat() for name, value in period.items()}
+        response = self.client.get("/api/v1/reports/outcomes", query_string=query, headers=self.read)
+        assert response.status_code == 200, response.json
+        return response.json
+
+
+@pytest.fixture
+def fleet(client: FlaskClient, api_keys: dict[str, str], engine: Engine) -> Fleet:
+    """Seed mailboxes, events, cases and votes; read the report."""
+    return Fleet(client, api_keys, engine)
