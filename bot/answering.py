@@ -8,12 +8,14 @@ someone? an admin's name or mention becomes an address, anyone else is refused â
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot import assistant, follow_up, replies
+from bot import assistant, follow_up, mailbox_list, replies
+from bot.delivery import ReplyRefused
 from bot.directory import Directory
 from bot.plaintext import render_blocks
 from bot.reading import read_question
@@ -74,15 +76,26 @@ class AnswerPath:
         if self.wants_support(question):
             self.record_turns(user_id, [("user", text)])
             user = directory.user(user_id)
-            desk = self.escalations
-            assert desk is not None  # wants_support says so
-            reply = answer_contact_support(desk, self.source, user, asker, team_id=directory.team_id())
-            reply = with_notes(question, reply)
+            reply = with_notes(question, self.support_reply(user, asker, directory.team_id()))
             self.deliver_then_record(user_id, reply, deliver)
             return reply
         reply = with_notes(question, self.reply_to(directory, question, asker))
         self.deliver_then_record(user_id, reply, deliver, question_text=text or "(a file)")
         return reply
+
+    def support_reply(self, user: SlackUser, asker: Asker, team_id: str | None) -> Reply:
+        """ "Can I talk to a human?": the case opened (or the choice of mailbox) by the escalation desk;
+        more candidates than one message's buttons are chosen from the full list instead."""
+        desk = self.escalations
+        assert desk is not None  # wants_support says so
+        source = _ReadOnce(self.source)
+        with contextlib.suppress(StatusApiUnavailable):
+            mailboxes = source.mailboxes_for(asker.email) if asker.email else []
+            candidates = [m for m in mailboxes if m.is_disconnected] or mailboxes
+            if len(candidates) > mailbox_list.CHOOSER_BUTTONS:
+                text, blocks = mailbox_list.choose_among_many(candidates)
+                return Reply(text=text, blocks=blocks, private=True)
+        return answer_contact_support(desk, source, user, asker, team_id=team_id)
 
     def reply_to(self, directory: Directory, question: Question, asker: Asker) -> Reply:
         """The reply to a read question (no support case, no notes)."""
@@ -133,11 +146,15 @@ class AnswerPath:
         question_text: str | None = None,
     ) -> None:
         """Deliver `reply`, then record the question (when given) and the reply with what it showed; a
-        reply that could not be delivered is not recorded as said (the question still is), and the error
-        propagates."""
+        reply that could not be delivered is not recorded as said (the question still is): a reply Slack
+        refused is recorded as the fallback the person got instead, any other error propagates."""
         question_turns = [("user", question_text)] if question_text is not None else []
         try:
             deliver(reply)
+        except ReplyRefused as refused:  # the person saw the fallback, not the reply
+            fallback = render_blocks(refused.fallback.blocks, refused.fallback.text)
+            self.record_turns(user_id, [*question_turns, ("bot", fallback)])
+            return
         except Exception:
             self.record_turns(user_id, question_turns)
             raise
@@ -151,6 +168,30 @@ class AnswerPath:
         database)."""
         if self.conversations is not None:
             self.conversations.record_many(user_id, turns, about=about)
+
+
+class _ReadOnce:
+    """A mailbox source that reads each owner's mailboxes once (an answer that reads them twice, e.g.
+    to count candidates and then to open the case, makes one status API call), failures included."""
+
+    def __init__(self, source: assistant.MailboxSource) -> None:
+        self._source = source
+        self._owned: dict[str, list[Mailbox] | StatusApiUnavailable] = {}
+
+    def mailboxes_for(self, owner_email: str) -> list[Mailbox]:
+        """The owner's mailboxes, read at most once."""
+        if owner_email not in self._owned:
+            try:
+                self._owned[owner_email] = self._source.mailboxes_for(owner_email)
+            except StatusApiUnavailable as unavailable:
+                self._owned[owner_email] = unavailable
+        found = self._owned[owner_email]
+        if isinstance(found, StatusApiUnavailable):
+            raise found
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)
 
 
 def resolve_person(

@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from bot import conversation, replies
+from bot import conversation, home, replies
 from bot.conversation import Asker, Question, Reply
 from mailbox_assistant.mailboxes.client import StatusApiUnavailable
 from mailbox_assistant.mailboxes.incidents import OUTAGE_REASONS, ProviderIncident
+from mailbox_assistant.mailboxes.recent import RECENT
 from mailbox_assistant.mailboxes.status import Mailbox, parse_time
 
 FIXED_REPLIES = {"thanks": replies.thanks_reply, "off_topic": replies.off_topic_reply}
@@ -106,8 +107,8 @@ def with_recent_disconnects(source: MailboxSource, mailboxes: list[Mailbox], now
 
 
 def _recent_disconnects(events: list[dict[str, Any]], now: datetime) -> int:
-    """How many of `events` are disconnections within `conversation.RECENT` before `now`."""
-    since = now - conversation.RECENT
+    """How many of `events` are disconnections within `RECENT` before `now`."""
+    since = now - RECENT
     return sum(
         1
         for event in events
@@ -120,12 +121,13 @@ def home_blocks(
     source: MailboxSource,
     reconnect_url: Callable[[Mailbox], str],
     now: datetime | None = None,
+    page: int = 1,
 ) -> list[dict[str, Any]]:
-    """The App Home blocks for `asker`; an apology when the status API cannot answer."""
+    """The App Home blocks (page `page`) for `asker`; an apology when the status API cannot answer."""
     if not asker.email:
         return replies.no_email(asker).blocks
     try:
         mailboxes = source.mailboxes_for(asker.email)
     except StatusApiUnavailable:
         return replies.status_unavailable().blocks
-    return conversation.home_blocks(mailboxes, reconnect_url=reconnect_url, now=now or datetime.now(UTC))
+    return home.home_blocks(mailboxes, reconnect_url=reconnect_url, now=now or datetime.now(UTC), page=page)

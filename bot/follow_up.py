@@ -22,6 +22,7 @@ from mailbox_assistant.slack import blocks as b
 FOLLOW_UP_WINDOW = timedelta(minutes=10)  # a message later than this after the answer is a new question
 SUPPORT_FIRST_AT = 3  # the third follow-up in a row puts support first (an angry one at once)
 MAX_REMEMBERED = 10  # mailboxes remembered of one answer
+MAX_EXPLAINED = 3  # new disconnections explained in full in one follow-up (9 blocks each, the rest 2)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class LastAnswer:
     at: datetime
     mailboxes: tuple[Seen, ...]
     follow_ups: int = 0
+    total: int = 0  # how many mailboxes the answer was about (more than it remembered, for a fleet)
 
     @classmethod
     def from_about(cls, at: datetime, about: dict[str, Any]) -> LastAnswer | None:
@@ -50,7 +52,9 @@ class LastAnswer:
                 Seen(str(m["id"]), m["email"], m["status"], parse_time(m.get("disconnected_at")))
                 for m in about["mailboxes"]
             )
-            return cls(at=at, mailboxes=seen, follow_ups=int(about.get("follow_ups") or 0)) if seen else None
+            total = int(about.get("total") or len(seen))
+            follow_ups = int(about.get("follow_ups") or 0)
+            return cls(at=at, mailboxes=seen, follow_ups=follow_ups, total=total) if seen else None
         except (KeyError, TypeError, ValueError):
             return None
 
@@ -71,15 +75,18 @@ def about_of(reply: Reply) -> dict[str, Any] | None:
             for m in reply.mailboxes[:MAX_REMEMBERED]
         ],
         "follow_ups": reply.follow_ups,
+        "total": len(reply.mailboxes),
     }
 
 
 def is_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> bool:
     """True when `question` follows up on `last`: soon after it, sounding like a follow-up, and asking
     nothing new (no cause, person or address named, not how to fix it, not for a human). Whether it
-    asks how is read from the words, not the intent: a short "and now?" can be read as how-to."""
+    asks how is read from the words, not the intent: a short "and now?" can be read as how-to. An
+    answer about more mailboxes than it remembered (a fleet) is answered afresh: the summary is the news."""
     return (
         last is not None
+        and last.total <= MAX_REMEMBERED
         and question.follow_up
         and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
         and not question.named_reason
@@ -100,8 +107,12 @@ def follow_up_answer(
     now_by_id = {m.id: m for m in current}
     pairs = [(seen, now_by_id[seen.id]) for seen in last.mailboxes if seen.id in now_by_id]
     out: list[dict[str, Any]] = []
+    explained = 0  # new disconnections explained in full; the rest briefly, so the reply fits a message
     for seen, mailbox in pairs:
-        out.extend(_changes(question, seen, mailbox, reconnect_url))
+        changes = _changes(question, seen, mailbox, reconnect_url, in_full=explained < MAX_EXPLAINED)
+        if len(changes) > 2:
+            explained += 1
+        out.extend(changes)
     if not pairs:
         out.append(b.build_section("I can't find the mailboxes of my last answer any more.", block_id="gone"))
     out.append(
@@ -126,6 +137,8 @@ def support_first(reply: Reply) -> Reply:
             if not elements:
                 continue
             block = {**block, "elements": elements}
+        elif (block.get("accessory") or {}).get("action_id") == escalate["action_id"]:
+            block = {key: value for key, value in block.items() if key != "accessory"}
         rest.append(block)
     lead = [
         b.build_section(
@@ -143,8 +156,10 @@ def _changes(
     seen: Seen,
     mailbox: Mailbox,
     reconnect_url: Callable[[Mailbox], str],
+    in_full: bool = True,
 ) -> list[dict[str, Any]]:
-    """The blocks saying how one mailbox changed since the last answer."""
+    """The blocks saying how one mailbox changed since the last answer: two at most, but a disconnection
+    since then is explained in full when `in_full`."""
     email = b.escape(mailbox.email)
     if not mailbox.is_disconnected:
         if seen.status == "disconnected":
@@ -152,13 +167,15 @@ def _changes(
         else:
             text = f":large_green_circle: *{email}* is still connected."
         return [b.build_section(text, block_id=f"mailbox:{mailbox.id}")]
-    if seen.status != "disconnected":  # a new disconnection: the full explanation is news
+    if seen.status != "disconnected" and in_full:  # a new disconnection: the full explanation is news
         lead = b.build_section(f"*{email}* has disconnected since my last answer.", f"changed:{mailbox.id}")
         return [lead, *disconnected_blocks(mailbox, reconnect_url)]
     reason = knowledge.get_reason(mailbox.reason_code)
     title = b.escape((mailbox.last_failure and mailbox.last_failure.title) or reason.title)
     since = b.format_time(mailbox.disconnected_at)
-    if seen.disconnected_at == mailbox.disconnected_at:
+    if seen.status != "disconnected":
+        text = f":red_circle: *{email}* has disconnected since my last answer, {since}: *{title}*."
+    elif seen.disconnected_at == mailbox.disconnected_at:
         text = (
             f":red_circle: {_no(question)}*{email}* is still disconnected, since {since}: *{title}*. "
             "Nothing has changed since my last answer."
@@ -190,7 +207,8 @@ def _summary(pairs: list[tuple[Seen, Mailbox]]) -> str:
     if not pairs:
         return "I can't find the mailboxes of my last answer any more."
     seen, mailbox = pairs[0]
+    email = b.escape(mailbox.email)
     if not mailbox.is_disconnected:
         state = "connected again" if seen.status == "disconnected" else "still connected"
-        return f"{mailbox.email} is {state}"
-    return f"{mailbox.email} is {'still ' if seen.status == 'disconnected' else ''}disconnected"
+        return f"{email} is {state}"
+    return f"{email} is {'still ' if seen.status == 'disconnected' else ''}disconnected"

@@ -32,7 +32,9 @@ def render_blocks(blocks: list[dict[str, Any]], fallback: str = "") -> str:
     for block in blocks:
         kind = block.get("type")
         if kind in ("section", "header"):
-            lines.append(render_text(block["text"]["text"]))
+            accessory = block.get("accessory") or {}
+            button = f" {_render_button(accessory)}" if accessory.get("type") == "button" else ""
+            lines.append(render_text(block["text"]["text"]) + button)
         elif kind == "context":
             lines.append("  " + " ".join(render_text(e.get("text", "")) for e in block["elements"]))
         elif kind == "divider":

@@ -10,11 +10,11 @@ from mailbox_assistant.slack import blocks as b
 def no_mailbox(looked_up: str) -> Reply:
     """No mailbox under the email that was looked up: say which, and offer support."""
     text = (
-        f"I found no mailbox connected under *{looked_up or 'your Slack email'}*. "
+        f"I found no mailbox connected under *{b.escape(looked_up) or 'your Slack email'}*. "
         "If you connected it with another address, ask me about that address, or talk to support."
     )
     return Reply(
-        text=f"No mailbox found for {looked_up}",
+        text=f"No mailbox found for {b.escape(looked_up)}",
         blocks=[
             b.build_section(text, block_id="no_mailbox"),
             b.build_actions(
@@ -48,7 +48,7 @@ def refuse_other_address(email: str) -> Reply:
         text="I can only show you your own mailboxes.",
         blocks=[
             b.build_section(
-                f"Sorry, I can only show you your own mailboxes, and *{email}* isn't one of them. "
+                f"Sorry, I can only show you your own mailboxes, and *{b.escape(email)}* isn't one of them. "
                 "Its owner can ask me, or an admin can look it up.",
                 block_id="refused",
             )
@@ -115,7 +115,7 @@ def refuse_other_person() -> Reply:
 def unknown_person(name: str) -> Reply:
     """An admin named someone the workspace does not know."""
     return Reply(
-        text=f"I couldn't find anyone named {name}.",
+        text=f"I couldn't find anyone named {b.escape(name)}.",
         blocks=[
             b.build_section(
                 f"I couldn't find anyone named *{b.escape(name)}* in this workspace. "
@@ -134,7 +134,7 @@ def ambiguous_person(name: str, people: list[SlackUser]) -> Reply:
     )
     more = f"\n…and {len(people) - 10} more." if len(people) > 10 else ""
     return Reply(
-        text=f"I found {len(people)} people named {name}, which one?",
+        text=f"I found {len(people)} people named {b.escape(name)}, which one?",
         blocks=[
             b.build_section(
                 f"I found {len(people)} people named *{b.escape(name)}*, which one?\n{listed}{more}\n"
@@ -148,7 +148,7 @@ def ambiguous_person(name: str, people: list[SlackUser]) -> Reply:
 def no_email_for(person: SlackUser) -> Reply:
     """An admin asked about someone whose Slack profile has no email to look mailboxes up by."""
     return Reply(
-        text=f"{person.name} has no email address in Slack.",
+        text=f"{b.escape(person.name)} has no email address in Slack.",
         blocks=[
             b.build_section(
                 f"*{b.escape(person.name)}* has no email address on their Slack profile, so I can't look up "
@@ -157,6 +157,25 @@ def no_email_for(person: SlackUser) -> Reply:
             )
         ],
     )
+
+
+def refused_fallback() -> Reply:
+    """What the person gets when Slack refused the answer itself: short, plain, and where to look."""
+    return Reply(
+        text=(
+            "Sorry, Slack wouldn't show my answer here. Your mailboxes and what to do are on my *Home* tab; "
+            "if it's urgent, ask me “can I talk to support?”."
+        )
+    )
+
+
+def home_refused() -> Reply:
+    """The Home tab when Slack refused the view of the person's mailboxes."""
+    text = (
+        ":warning: Sorry, I couldn't show your mailboxes here. Send me a message (“why did my mailbox "
+        "disconnect?”) and I'll answer with their status."
+    )
+    return Reply(text="I couldn't show your mailboxes here.", blocks=[b.build_section(text, "home_refused")])
 
 
 def public_pointer(asker: Asker) -> Reply:

@@ -7,15 +7,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import assistant, replies
 from bot.answering import AnswerPath
 from bot.conversation import Asker, Question, Reply
 from bot.dedupe import EventDedupe
+from bot.delivery import log_refusal, refusal_of
 from bot.directory import People, SlackDirectory
 from bot.identity import Identity
+from bot.mailbox_list import ListRequest, list_view, refused_list_view
 from bot.transcript import ConversationLog
 from mailbox_assistant.escalation.desk import EscalationDesk
+from mailbox_assistant.mailboxes.client import StatusApiUnavailable
 from mailbox_assistant.mailboxes.status import Mailbox
 from mailbox_assistant.reconnect.destination import reconnect_url
 from mailbox_assistant.settings import Settings
@@ -82,10 +86,39 @@ class Services:
             with_file=with_file,
         )
 
-    def home_view(self, client: WebClient, user_id: str) -> dict[str, Any]:
-        """The App Home view of `user_id`."""
+    def home_view(self, client: WebClient, user_id: str, page: int = 1) -> dict[str, Any]:
+        """The App Home view of `user_id` (page `page` of a large fleet)."""
         asker = self.asker(client, user_id) or Asker(slack_id=user_id, email=None)
-        return build_home_view(assistant.home_blocks(asker, self.source, self.reconnect_url))
+        return build_home_view(assistant.home_blocks(asker, self.source, self.reconnect_url, page=page))
+
+    def publish_home(self, client: WebClient, user_id: str, page: int = 1) -> None:
+        """Publish the Home tab of `user_id`; a view Slack refuses is logged and replaced by an apology."""
+        view = self.home_view(client, user_id, page)
+        try:
+            client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as error:
+            refused = refusal_of(error)
+            if refused is None:
+                raise
+            log_refusal(refused, surface="home", user_id=user_id, blocks=len(view["blocks"]))
+            client.views_publish(user_id=user_id, view=build_home_view(replies.home_refused().blocks))
+
+    def mailbox_list(self, client: WebClient, user_id: str, request: ListRequest) -> dict[str, Any]:
+        """The modal of the list `request` asks for, if `user_id` may see it: their own mailboxes, or (an
+        admin) those of the address they looked up."""
+        asker = self.asker(client, user_id)
+        if asker is None or not asker.email:
+            return refused_list_view()
+        own = not request.of or request.of.lower() == asker.email.lower()
+        if not own and not asker.is_admin:
+            return refused_list_view()
+        try:
+            found = (
+                self.source.mailboxes_for(asker.email) if own else self.source.find_by_email(request.of or "")
+            )
+        except StatusApiUnavailable:
+            return refused_list_view()
+        return list_view(request, found, self.reconnect_url)
 
     def pointer(self, user_id: str) -> Reply:
         """The brief public answer that sends the asker to their private details."""

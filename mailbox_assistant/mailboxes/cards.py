@@ -1,8 +1,10 @@
-"""The card of one disconnected mailbox, pure: what answers, Home and proactive DMs show about it."""
+"""The cards of one mailbox, pure: what answers, Home and proactive DMs show about a disconnected one, and
+the lines of a connected one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import knowledge
 from mailbox_assistant.mailboxes.evidence import judge
@@ -88,3 +90,18 @@ def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> 
         f"You mentioned _{named}_, but our records show a different cause for this "
         f"mailbox: _{b.escape(title.lower())}_. The steps below are for what our records show."
     )
+
+
+def connected_blocks(mailbox: Mailbox, now: datetime, with_cause: bool) -> list:
+    """One connected mailbox, with its recent disconnection and its cause when `with_cause`."""
+    failure = mailbox.last_failure
+    if not with_cause or not failure or not failure.occurred_at or now - failure.occurred_at > RECENT:
+        return b.build_connected_mailbox(mailbox)
+    reason = knowledge.get_reason(failure.reason)
+    note = (
+        f"It was last disconnected {b.format_time(failure.occurred_at)}: "
+        f"*{b.escape(failure.title or reason.title)}*. {reason.summary}"
+    )
+    blocks = b.build_connected_mailbox(mailbox)
+    blocks.append(b.build_context(note, block_id=f"reason:{failure.reason}:{mailbox.id}"))
+    return blocks

@@ -19,6 +19,16 @@ class Failure:
 
 
 @dataclass(frozen=True)
+class TokenWarning:
+    """A warning recorded while the mailbox is connected (an `error` event, history only): e.g. the
+    token monitor's notice that a refresh token lapses soon."""
+
+    error: str
+    reason: str
+    occurred_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Mailbox:
     """One connected mailbox and its current status."""
 
@@ -32,6 +42,8 @@ class Mailbox:
     # Disconnections within recent.RECENT (often: support first); None when not counted
     # (the status API counts them for disconnected mailboxes of its list; the bot reads the history else).
     recent_disconnects: int | None = None
+    # The newest warning since the mailbox last connected (the status API's list sends it; None else).
+    warning: TokenWarning | None = None
 
     @property
     def is_disconnected(self) -> bool:
@@ -64,6 +76,7 @@ class Mailbox:
             if failure
             else None,
             recent_disconnects=_count(data.get("recent_disconnects")),
+            warning=_warning(data.get("last_warning")),
         )
 
 
@@ -73,6 +86,17 @@ def parse_time(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _warning(data: Any) -> TokenWarning | None:
+    """The list's `last_warning`; anything but an object with an error counts as none."""
+    if not isinstance(data, dict) or not isinstance(data.get("error"), str) or not data["error"]:
+        return None
+    return TokenWarning(
+        error=data["error"],
+        reason=str(data.get("reason") or "unknown"),
+        occurred_at=parse_time(data.get("occurred_at")),
+    )
 
 
 def _count(value: Any) -> int | None:

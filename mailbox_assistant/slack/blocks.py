@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime
 from typing import Any
@@ -12,13 +13,31 @@ from mailbox_assistant.providers import display_name
 Block = dict[str, Any]
 
 MAX_TEXT = 2900  # Slack's section text limit is 3000 characters
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_SHORT_REF = re.compile(r"[A-Za-z0-9_.-]{1,64}")  # a mailbox id fit to be read in an action_id
 
 
 def escape(text: str) -> str:
-    """Slack's three control characters escaped, so outside text cannot forge mentions or links."""
+    """Outside text (provider errors, titles, emails, names) made safe for mrkdwn: Slack's three control
+    characters escaped as its docs say, so `<!channel>`, `<@U…>` and `<https://…|…>` show as text.
+
+    The one escape of the project: apply it once, where the outside text is put into mrkdwn (escaping
+    twice shows `&amp;`)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters with an ellipsis (cut outside text before escaping it)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def opaque_id(prefix: str, ref: str) -> str:
+    """A short action_id `prefix:<digest of ref>`: the same for the same ref, so one button per mailbox
+    is unique in a message, and never longer than Slack's 255 characters whatever the ref."""
+    return f"{prefix}:{hashlib.blake2b(ref.encode(), digest_size=5).hexdigest()}"
 
 
 def to_mrkdwn(markdown: str) -> str:
@@ -42,6 +61,11 @@ def build_section(text: str, block_id: str | None = None) -> Block:
     if block_id:
         block["block_id"] = block_id
     return block
+
+
+def build_section_with_button(text: str, button: Block, block_id: str) -> Block:
+    """A section block with mrkdwn text and one button beside it."""
+    return {**build_section(text, block_id=block_id), "accessory": button}
 
 
 def build_context(text: str, block_id: str | None = None) -> Block:
@@ -76,10 +100,11 @@ def provider_name(provider: str) -> str:
 
 
 def build_reconnect_button(mailbox: Mailbox, url: str, primary: bool = True) -> Block:
-    """A link button that opens the reconnect page; its handler only acks."""
+    """A link button that opens the reconnect page; its handler only acks (action_id `reconnect:<id>`)."""
+    short = _SHORT_REF.fullmatch(mailbox.id)
     button: Block = {
         "type": "button",
-        "action_id": f"reconnect:{mailbox.id}",
+        "action_id": f"reconnect:{mailbox.id}" if short else opaque_id("reconnect", mailbox.id),
         "text": plain("Reconnect"),
         "url": url,
         "value": mailbox.id,
@@ -90,10 +115,11 @@ def build_reconnect_button(mailbox: Mailbox, url: str, primary: bool = True) -> 
 
 
 def build_escalate_button(mailbox_ref: str, primary: bool = False) -> Block:
-    """The "Talk to support" button; its value names the mailbox (id, or the email looked up)."""
+    """The "Talk to support" button; its value names the mailbox (id, or the email looked up), its
+    action_id is short and opaque (an address can be longer than an action_id may be)."""
     button: Block = {
         "type": "button",
-        "action_id": f"escalate:{mailbox_ref}",
+        "action_id": opaque_id("escalate", mailbox_ref),
         "text": plain("Talk to support"),
         "value": mailbox_ref,
     }
@@ -119,15 +145,18 @@ def build_disconnected_mailbox(
     offer_reconnect: bool | None = None,
     support_primary: bool | None = None,
 ) -> list[Block]:
-    """Everything about one disconnected mailbox: which one, why, what to do, and the buttons."""
+    """Everything about one disconnected mailbox: which one, why, what to do, and the buttons.
+
+    `title` may come from outside (the recorded failure) and is escaped here; `summary`, `steps` and
+    `note` are our own mrkdwn."""
     code = mailbox.reason_code
     blocks = [
         build_section(
-            f":red_circle: *{mailbox.email}* ({provider_name(mailbox.provider)}) is *disconnected* "
+            f":red_circle: *{escape(mailbox.email)}* ({provider_name(mailbox.provider)}) is *disconnected* "
             f"since {format_time(mailbox.disconnected_at or _failure_time(mailbox))}.",
             block_id=f"mailbox:{mailbox.id}",
         ),
-        build_section(f"*{title}*\n{to_mrkdwn(summary)}", block_id=f"reason:{code}:{mailbox.id}"),
+        build_section(f"*{escape(title)}*\n{to_mrkdwn(summary)}", block_id=f"reason:{code}:{mailbox.id}"),
     ]
     if note:
         blocks.append(build_context(note, block_id=f"note:{mailbox.id}"))
@@ -135,11 +164,8 @@ def build_disconnected_mailbox(
         numbered = "\n".join(f"{number}. {to_mrkdwn(step)}" for number, step in enumerate(steps, start=1))
         blocks.append(build_section(f"*What to do*\n{numbered}", block_id=f"steps:{mailbox.id}"))
     if mailbox.last_failure and mailbox.last_failure.error:
-        blocks.append(
-            build_context(
-                f"What {provider_name(mailbox.provider)} said: `{_one_line(mailbox.last_failure.error)}`"
-            )
-        )
+        said = escape(one_line(mailbox.last_failure.error))
+        blocks.append(build_context(f"What {provider_name(mailbox.provider)} said: `{said}`"))
     offer_reconnect = self_serve if offer_reconnect is None else offer_reconnect
     buttons = [build_reconnect_button(mailbox, reconnect_url, primary=self_serve)] if offer_reconnect else []
     support_primary = not self_serve if support_primary is None else support_primary
@@ -150,7 +176,7 @@ def build_disconnected_mailbox(
 
 def build_connected_mailbox(mailbox: Mailbox, recent_note: str | None = None) -> list[Block]:
     """One line for a connected mailbox, with its recent disconnection when there was one."""
-    text = f":large_green_circle: *{mailbox.email}* ({provider_name(mailbox.provider)}) is connected."
+    text = f":large_green_circle: *{escape(mailbox.email)}* ({provider_name(mailbox.provider)}) is connected."
     if recent_note:
         text += f"\n{recent_note}"
     return [build_section(text, block_id=f"mailbox:{mailbox.id}")]
@@ -175,17 +201,17 @@ def build_feedback_with_question(ref: str) -> list[Block]:
 
 
 def build_home_view(blocks: list[Block]) -> dict[str, Any]:
-    """The App Home tab view around `blocks` (Slack allows 100 blocks)."""
-    return {"type": "home", "blocks": blocks[:100]}
+    """The App Home tab view around `blocks` (the Home's layout keeps within Slack's 100 blocks)."""
+    return {"type": "home", "blocks": blocks}
 
 
 def _failure_time(mailbox: Mailbox) -> datetime | None:
     return mailbox.last_failure.occurred_at if mailbox.last_failure else None
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    flat = " ".join(text.split()).replace("`", "'")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def one_line(text: str, limit: int = 300) -> str:
+    """Outside text on one line, without backticks (it goes in a code span), cut to `limit` (not escaped)."""
+    return shorten(" ".join(text.split()).replace("`", "'"), limit)
 
 
 def build_feedback_answer(helped: bool, ref: str) -> list[Block]:

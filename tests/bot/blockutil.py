@@ -26,6 +26,11 @@ def action_ids(blocks: list[dict[str, Any]]) -> list[str]:
     return [button["action_id"] for button in buttons(blocks)]
 
 
+def escalate_values(blocks: list[dict[str, Any]]) -> list[str]:
+    """The value (the mailbox named) of every Talk to support button, in order."""
+    return [button["value"] for button in buttons(blocks) if button["action_id"].startswith("escalate")]
+
+
 def all_text(blocks: list[dict[str, Any]]) -> str:
     """All the text of the blocks, joined (for `in` checks)."""
     parts: list[str] = []

@@ -20,6 +20,7 @@ METHOD_SCOPES = {
     "conversations_open": {"im:write"},
     "views_publish": set(),
     "views_open": set(),
+    "views_update": set(),  # the next page of the mailbox list modal
     "auth_test": set(),  # the workspace id for Slack links in escalation emails
 }
 EVENT_SCOPES = {"app_mention": {"app_mentions:read"}, "message.im": {"im:history"}, "app_home_opened": set()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.language import ENGLISH_FOLLOWS
-from tests.bot.blockutil import action_ids, all_text, block_ids
+from tests.bot.blockutil import all_text, block_ids, escalate_values
 from tests.bot.conftest import wait_for_turns
 from tests.bot.test_direct_messages import ERRORS, reply_to
 
@@ -53,7 +53,7 @@ def test_a_password_that_still_fails_gets_the_status_and_support_and_is_not_kept
 
     blocks = reply_to(fake_slack, "DU_ANA")["blocks"]
     assert f"reason:token_expired:{mailbox['id']}" in block_ids(blocks)
-    assert f"escalate:{mailbox['id']}" in action_ids(blocks)
+    assert str(mailbox["id"]) in escalate_values(blocks)
     question, _ = wait_for_turns(engine, "U_ANA", 2)
     assert question["text"] == "my password is [redacted] and it still fails"
 

@@ -8,7 +8,9 @@ from slack_bolt import App
 
 from bot.listeners.actions.escalate import escalate
 from bot.listeners.actions.feedback import feedback
+from bot.listeners.actions.home_page import turn_home_page
 from bot.listeners.actions.link_button import acknowledge_link
+from bot.listeners.actions.mailbox_list import show_mailbox_list
 from bot.listeners.actions.open_ask_modal import open_ask_modal
 
 
@@ -20,3 +22,5 @@ def register(app: App) -> None:
     app.action("feedback:no")(feedback)
     app.action("feedback")(feedback)  # Slack's feedback_buttons element
     app.action("home:ask")(open_ask_modal)
+    app.action(re.compile(r"^home:page:"))(turn_home_page)
+    app.action(re.compile(r"^mailboxes:"))(show_mailbox_list)

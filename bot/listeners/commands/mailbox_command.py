@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import replies
 from bot.conversation import Question, Reply
+from bot.delivery import checked, with_fallback
 
 SUBCOMMANDS = {
     "": Question(text="status", intent="why_disconnected"),
@@ -25,11 +26,12 @@ def mailbox_command(
     text = (command.get("text") or "").strip()
 
     def answer_privately(reply: Reply) -> None:
-        """Answer through the response_url, visible to the asker only."""
-        respond(text=reply.text, blocks=reply.blocks, response_type="ephemeral")
+        """Answer through the response_url, visible to the asker only (a refusal raised, not ignored)."""
+        checked(respond(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral"))
 
     if text.lower() == "help":
         answer_privately(replies.help_reply())
         return
     question = SUBCOMMANDS.get(text.lower())
-    context["services"].answer(client, command["user_id"], text, deliver=answer_privately, question=question)
+    deliver = with_fallback(answer_privately, surface="/mailbox", user_id=command["user_id"])
+    context["services"].answer(client, command["user_id"], text, deliver=deliver, question=question)

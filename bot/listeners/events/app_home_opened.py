@@ -14,5 +14,4 @@ def app_home_opened(
     """Publish the Home tab of the user who opened it (once per event, retries ignored)."""
     if event.get("tab", "home") != "home" or not context["services"].first_delivery(body):
         return
-    view = context["services"].home_view(client, event["user"])
-    client.views_publish(user_id=event["user"], view=view)
+    context["services"].publish_home(client, event["user"])

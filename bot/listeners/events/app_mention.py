@@ -8,6 +8,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.conversation import Reply
+from bot.delivery import with_fallback
 
 
 def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -20,20 +21,26 @@ def app_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, 
     user_id = event["user"]
     channel, thread_ts = event["channel"], event.get("thread_ts") or event["ts"]
 
+    where = {"channel": channel, "thread_ts": thread_ts}
+
     def post(reply: Reply) -> None:
-        """Post the reply in the thread, or a pointer there and the details to the asker alone."""
-        where = {"channel": channel, "thread_ts": thread_ts}
+        """Post the reply in the thread, or the details to the asker alone and then a pointer there (only
+        once the details are shown: a pointer to details Slack refused would point at nothing)."""
         if not reply.private:
-            client.chat_postMessage(**where, text=reply.text, blocks=reply.blocks)
+            client.chat_postMessage(**where, text=reply.text, blocks=reply.blocks or None)
             return
+        client.chat_postEphemeral(**where, user=user_id, text=reply.text, blocks=reply.blocks or None)
         client.chat_postMessage(**where, text=services.pointer(user_id).text)
-        client.chat_postEphemeral(**where, user=user_id, text=reply.text, blocks=reply.blocks)
+
+    def tell_privately(reply: Reply) -> None:
+        """The fallback for a refused reply, to the asker alone."""
+        client.chat_postEphemeral(**where, user=user_id, text=reply.text)
 
     services.answer(
         client,
         user_id,
         event.get("text", ""),
-        deliver=post,
+        deliver=with_fallback(post, surface="mention", user_id=user_id, send_fallback=tell_privately),
         bot_user_id=context.bot_user_id,
         with_file=bool(event.get("files")),
     )

@@ -8,6 +8,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.conversation import Reply
+from bot.delivery import with_fallback
 
 # A message with files attached is answered too (the files are not read); other subtypes are edits,
 # deletions, joins and bots' messages.
@@ -31,14 +32,17 @@ def direct_message(
     def post(reply: Reply) -> None:
         """Post the reply in the DM (in the thread when the message was in one)."""
         client.chat_postMessage(
-            channel=event["channel"], thread_ts=event.get("thread_ts"), text=reply.text, blocks=reply.blocks
+            channel=event["channel"],
+            thread_ts=event.get("thread_ts"),
+            text=reply.text,
+            blocks=reply.blocks or None,
         )
 
     context["services"].answer(
         client,
         event["user"],
         event.get("text") or "",
-        deliver=post,
+        deliver=with_fallback(post, surface="direct message", user_id=event["user"]),
         bot_user_id=context.bot_user_id,
         with_file=event.get("subtype") == "file_share" or bool(event.get("files")),
     )

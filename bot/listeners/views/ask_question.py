@@ -8,6 +8,7 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.conversation import Reply
+from bot.delivery import with_fallback
 
 
 def ask_question(
@@ -21,6 +22,7 @@ def ask_question(
     def send_by_dm(reply: Reply) -> None:
         """Send the reply to the asker's DM with the bot."""
         channel = client.conversations_open(users=user_id)["channel"]["id"]
-        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks)
+        client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks or None)
 
-    context["services"].answer(client, user_id, text, deliver=send_by_dm)
+    deliver = with_fallback(send_by_dm, surface="ask modal", user_id=user_id)
+    context["services"].answer(client, user_id, text, deliver=deliver)
