@@ -16,6 +16,7 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
+from mailbox_assistant.logs import configure_logging
 from mailbox_assistant.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, bolt_app: App | None = None) ->
     from bot.app import build_bot
 
     settings = settings or get_settings()
+    configure_logging(settings.log_level)
     settings.require("slack_signing_secret")
     verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
     bolt_app = bolt_app or build_bot(settings)

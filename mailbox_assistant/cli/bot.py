@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 
+from mailbox_assistant.logs import configure_logging
 from mailbox_assistant.settings import load_settings
 
 
@@ -23,9 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_bot(args: argparse.Namespace) -> int:
     """Start the bot in the mode asked for; a missing setting stops it with one line naming it."""
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     if args.http:
         return _serve_http(settings, args.host, args.port)
     settings.require("slack_bot_token", "slack_app_token")
