@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import email_validator
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -19,6 +21,7 @@ from pydantic import (
 
 from mailbox_assistant.mailboxes.raw_errors import MAX_STORED_ERROR
 from mailbox_assistant.mailboxes.recent import RECENT
+from mailbox_assistant.mailboxes.store import CURSOR_LENGTH, CURSOR_PATTERN
 from mailbox_assistant.orm import MAX_ID
 from mailbox_assistant.providers import canonical
 
@@ -46,28 +49,88 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("timestamp out of range") from None
 
 
-def _lower(value: str) -> str:
-    """Lower-case an email, so lookups and the uniqueness of mailboxes ignore case."""
-    return value.lower()
+def _email_address(value: str) -> str:
+    """An address as the `email` format means it (RFC 5321's syntax), lower-cased so lookups and the
+    uniqueness of mailboxes ignore case. Syntax only, as the document says: no deliverability check,
+    dotless and .test domains allowed; still refused: "Name <address>", and the special-use domains
+    that cannot receive mail (.local, .localhost, .invalid, .onion, .arpa)."""
+    try:
+        checked = email_validator.validate_email(
+            value, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except email_validator.EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+    return checked.normalized.lower()
 
 
-Text = Annotated[str, AfterValidator(_storable_text)]
-Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower)]
+# An RFC 3339 date-time (what the `date-time` format means) in the years whose times convert to UTC
+# whatever the offset (0002-9998), without leap seconds; the document carries this pattern, and it is
+# checked before pydantic, whose own parser also takes numbers and other strings (Unix seconds, a
+# space for the T).
+_YEAR = r"(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"
+_HOUR, _MINUTE = r"(?:[01][0-9]|2[0-3])", r"[0-5][0-9]"
+TIMESTAMP_PATTERN = (
+    rf"^{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt]{_HOUR}:{_MINUTE}:{_MINUTE}"
+    rf"(?:\.[0-9]+)?(?:[Zz]|[+-]{_HOUR}:{_MINUTE})$"
+)
+_TIMESTAMP = re.compile(TIMESTAMP_PATTERN)
+
+
+def _rfc3339(value: Any) -> Any:
+    """Let through a timestamp of TIMESTAMP_PATTERN (or a datetime, from our own code); refuse the rest."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-03-01T10:00:00Z")
+
+
+def _raw_length_at_most(limit: int) -> Any:
+    """A check of a string's length as sent, before it is trimmed (the document's maxLength)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and len(value) > limit:
+            raise ValueError(f"must have at most {limit} characters")
+        return value
+
+    return BeforeValidator(check)
+
+
+# The document says what _storable_text refuses of a string (lone surrogates cannot be sent as UTF-8).
+Text = Annotated[str, Field(json_schema_extra={"pattern": r"^[^\x00]*$"}), AfterValidator(_storable_text)]
+Email = Annotated[
+    str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email_address)
+]
 UtcTimestamp = Annotated[
     AwareDatetime,
+    BeforeValidator(_rfc3339),
     AfterValidator(_to_utc),
     # ISO 8601 with an explicit "+00:00" offset.
     PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": TIMESTAMP_PATTERN}, mode="validation"
+    ),
 ]
+PROVIDER_MAX_LENGTH = 40
 Provider = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, max_length=40, pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9_.\-]*\s*$"
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=PROVIDER_MAX_LENGTH,
+        pattern=r"^\s*[A-Za-z0-9][A-Za-z0-9_.\-]*\s*$",
     ),
+    _raw_length_at_most(PROVIDER_MAX_LENGTH),  # after the constraints, so it runs before them
     AfterValidator(canonical),  # gmail → google: one key for incidents, steps, OAuth and names
 ]
 Limit = Annotated[int, Field(ge=1, le=200, description="Page size")]
+# Documented exactly, so every cursor the document allows is one the store reads; the store checks it
+# (400 for one it did not make).
+Cursor = Annotated[
+    str,
+    WithJsonSchema(
+        {"type": "string", "pattern": CURSOR_PATTERN, "minLength": CURSOR_LENGTH, "maxLength": CURSOR_LENGTH}
+    ),
+]
 # The URL rule of a mailbox id. Not int(max=…): werkzeug answers 405 instead of 404 for ids over the
 # max; the mailbox store answers 404 for ids beyond MAX_ID instead of overflowing the database.
 MAILBOX_ID_RULE = "<int:mailbox_id>"
@@ -100,9 +163,7 @@ class MailboxQuery(Input):
     )
     status: MailboxStatus | None = None
     limit: Limit = 50
-    cursor: Annotated[str, Field(max_length=200)] | None = Field(
-        default=None, description="next_cursor of the previous page"
-    )
+    cursor: Cursor | None = Field(default=None, description="next_cursor of the previous page")
 
 
 class LastFailure(BaseModel):

@@ -6,6 +6,7 @@ from flask import Flask, Response, current_app, g, request
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from mailbox_assistant.db import autocommit_reads, make_session_factory, make_statement_engine
 
@@ -69,7 +70,10 @@ def _close_session(_exc: BaseException | None) -> None:
 def require_json_body() -> None:
     """Refuse bodies that are not JSON (415) or not well-formed (400) before validation sees them."""
     if request.method in ("POST", "PUT", "PATCH"):
-        request.get_json()  # raises UnsupportedMediaType or BadRequest; the result is cached
+        try:
+            request.get_json()  # raises UnsupportedMediaType or BadRequest; the result is cached
+        except RecursionError:  # json.loads of deeply nested arrays or objects, within the size limit
+            raise BadRequest("The JSON body is nested too deeply.") from None
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:
