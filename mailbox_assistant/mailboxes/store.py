@@ -8,9 +8,24 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Float, Row, String, Text, bindparam, case, func, select, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Float,
+    Row,
+    String,
+    Text,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    null,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import Insert
+from sqlalchemy.dialects.postgresql import Insert, psycopg2
 from sqlalchemy.orm import Session
 
 from knowledge import classify
@@ -215,8 +230,7 @@ def record_event(
     if session.get_bind().dialect.name == "postgresql":
         return _record_event_postgresql(session, values)
     # SQLite: BEGIN IMMEDIATE (begin_write) already makes this the only writer until commit.
-    mailbox = session.get(Mailbox, mailbox_id, with_for_update=True, populate_existing=True)
-    if mailbox is None:
+    if session.execute(select(Mailbox.id).where(Mailbox.id == mailbox_id)).scalar() is None:
         raise NotFound(f"no mailbox with id {mailbox_id}")
     lock_event_order(session)
     statement = sqlite.insert(Event).values(values).returning(Event.id)
@@ -226,11 +240,59 @@ def record_event(
     if event_id is None:  # the key was used before: nothing new is recorded
         session.rollback()
         return _earlier_event(session, mailbox_id, idempotency_key), False
-    event = Event(id=event_id, **values)
-    if apply_event(mailbox, event):
-        mailbox.updated_at = now
-        session.flush()
-    return event, True
+    if event_type != "error":
+        session.execute(_APPLY_EVENT, values)
+        _expire_mailbox(session, mailbox_id)
+    return Event(id=event_id, **values), True
+
+
+# The one rule of what an event does to its mailbox, as SQL both databases run (SQLite after its insert,
+# PostgreSQL inside _RECORD_EVENT_SQL): `disconnected` marks the mailbox down (keeping the first time
+# it went down) and records the failure; `reconnected` marks it up and keeps the last failure, which
+# the bot mentions; `error` events are history only and change nothing.
+_COLUMNS = Mailbox.__table__.c
+_EVENT_TYPE = bindparam("type", type_=String())
+_DOWN = literal_column("'disconnected'") == _EVENT_TYPE
+
+
+def _if_down(value: Any, column: Any) -> Any:
+    """`value` for a disconnection, the column as it is otherwise."""
+    return case((_DOWN, value), else_=column)
+
+
+_TRANSITION = {
+    "status": case((_DOWN, literal_column("'disconnected'")), else_=literal_column("'connected'")),
+    "disconnected_at": case(
+        (literal_column("'reconnected'") == _EVENT_TYPE, null()),
+        (_COLUMNS.status == literal_column("'disconnected'"), _COLUMNS.disconnected_at),
+        else_=bindparam("occurred_at", type_=UtcDateTime()),
+    ),
+    "last_failure_reason": _if_down(bindparam("reason", type_=String()), _COLUMNS.last_failure_reason),
+    "last_failure_error": _if_down(bindparam("error", type_=Text()), _COLUMNS.last_failure_error),
+    "last_failure_at": _if_down(bindparam("occurred_at", type_=UtcDateTime()), _COLUMNS.last_failure_at),
+    "last_failure_confidence": _if_down(
+        bindparam("confidence", type_=Float()), _COLUMNS.last_failure_confidence
+    ),
+    "updated_at": bindparam("recorded_at", type_=UtcDateTime()),
+}
+_APPLY_EVENT = (
+    update(Mailbox.__table__)
+    .where(_COLUMNS.id == bindparam("mailbox_id", type_=BigInteger()))
+    .values(_TRANSITION)
+)
+# The SET list of that UPDATE, rendered for PostgreSQL with the :name placeholders text() binds.
+_TRANSITION_SET_SQL = (
+    str(_APPLY_EVENT.compile(dialect=psycopg2.dialect(paramstyle="named")))
+    .split(" SET ", 1)[1]
+    .split(" WHERE ", 1)[0]
+)
+
+
+def _expire_mailbox(session: Session, mailbox_id: int) -> None:
+    """Make a mailbox already loaded in the session read its row again after the UPDATE."""
+    loaded = session.identity_map.get(session.identity_key(Mailbox, mailbox_id))  # type: ignore[arg-type]
+    if loaded is not None:
+        session.expire(loaded)
 
 
 # One statement, one round trip, in the caller's transaction:
@@ -242,9 +304,9 @@ def record_event(
 # 3. `inserted`: the event; its id (the column default) is drawn for a row that `target` has produced,
 #    so after both locks: the feed reader sees every id settled, and a mailbox's events are numbered in
 #    the order its status changes. ON CONFLICT: a key seen before inserts nothing.
-# 4. `updated`: the mailbox, the way apply_event does it. An UPDATE of a row this transaction has just
-#    locked applies to the row's latest committed version (READ COMMITTED), so the CASEs read the
-#    current status.
+# 4. `updated`: the mailbox, by the one transition rule (_TRANSITION). An UPDATE of a row this
+#    transaction has just locked applies to the row's latest committed version (READ COMMITTED), so the
+#    CASEs read the current status.
 _RECORD_EVENT_SQL = f"""
 WITH event_lock AS (
     SELECT pg_advisory_xact_lock_shared({EVENT_ORDER_LOCK_KEY})
@@ -257,18 +319,7 @@ WITH event_lock AS (
     ON CONFLICT (mailbox_id, idempotency_key) DO NOTHING
     RETURNING id
 ), updated AS (
-    UPDATE mailboxes SET
-        status = CASE WHEN :type = 'disconnected' THEN 'disconnected' ELSE 'connected' END,
-        disconnected_at = CASE
-            WHEN :type = 'reconnected' THEN NULL
-            WHEN mailboxes.status = 'disconnected' THEN mailboxes.disconnected_at
-            ELSE :occurred_at END,
-        last_failure_reason = CASE WHEN :type = 'disconnected' THEN :reason ELSE last_failure_reason END,
-        last_failure_error = CASE WHEN :type = 'disconnected' THEN :error ELSE last_failure_error END,
-        last_failure_at = CASE WHEN :type = 'disconnected' THEN :occurred_at ELSE last_failure_at END,
-        last_failure_confidence = CASE
-            WHEN :type = 'disconnected' THEN :confidence ELSE last_failure_confidence END,
-        updated_at = :recorded_at
+    UPDATE mailboxes SET {_TRANSITION_SET_SQL}
     FROM inserted
     WHERE mailboxes.id = :mailbox_id AND :type <> 'error'
 )
@@ -306,25 +357,6 @@ def _earlier_event(session: Session, mailbox_id: int, idempotency_key: str | Non
 def _dialect_insert(session: Session) -> Callable[..., Insert]:
     """The INSERT construct of the session's dialect (both have ON CONFLICT)."""
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
-def apply_event(mailbox: Mailbox, event: Event) -> bool:
-    """Change the mailbox's status for an event; False for `error` events, which are history only."""
-    if event.type == "disconnected":
-        if mailbox.status != "disconnected":
-            mailbox.status = "disconnected"
-            mailbox.disconnected_at = event.occurred_at
-        mailbox.last_failure_reason = event.reason
-        mailbox.last_failure_error = event.error
-        mailbox.last_failure_at = event.occurred_at
-        mailbox.last_failure_confidence = event.confidence
-        return True
-    if event.type == "reconnected":
-        # last_failure is kept: the bot tells users about a recent past disconnection.
-        mailbox.status = "connected"
-        mailbox.disconnected_at = None
-        return True
-    return False
 
 
 def mailbox_history(session: Session, mailbox_id: int, before: int | None, limit: int) -> list[Event]:
