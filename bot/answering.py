@@ -19,8 +19,8 @@ from bot.delivery import ReplyRefused
 from bot.directory import Directory
 from bot.plaintext import render_blocks
 from bot.reading import read_question
-from bot.transcript import ConversationLog
 from knowledge.language import english_follows
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import Asker, Question, Reply, SlackUser
 from mailbox_assistant.escalation.desk import EscalationDesk, answer_contact_support
 from mailbox_assistant.mailboxes.client import StatusApiUnavailable

@@ -16,7 +16,7 @@ from bot.dedupe import EventDedupe
 from bot.identity import Identity
 from bot.listeners import register_listeners
 from bot.services import Services
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusClient

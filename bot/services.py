@@ -17,7 +17,7 @@ from bot.delivery import log_refusal, refusal_of
 from bot.directory import People, SlackDirectory
 from bot.identity import Identity
 from bot.mailbox_list import ListRequest, list_view, refused_list_view
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusApiUnavailable
 from mailbox_assistant.mailboxes.status import Mailbox

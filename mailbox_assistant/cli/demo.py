@@ -20,7 +20,7 @@ from bot.answering import AnswerPath
 from bot.conversation import Asker, Reply
 from bot.plaintext import render_blocks
 from bot.samples import DEFAULT_ASKER, SAMPLE_MAILBOXES, SAMPLE_PEOPLE, SampleDirectory
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusClient
 from mailbox_assistant.reconnect.destination import reconnect_url

@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import knowledge
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import Asker, Reply, SlackUser
 from mailbox_assistant.db import begin_write
 from mailbox_assistant.escalation.blocks import choose_mailbox, confirmation, refusal

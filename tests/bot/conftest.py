@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from bot.app import create_bolt_app
 from bot.dedupe import EventDedupe
 from bot.http import create_app as create_bot_http_app
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.settings import Settings, load_settings
 from mailbox_assistant.slack.client import create_web_client
 from tests.fakes.slack import TEAM_ID, FakeSlack

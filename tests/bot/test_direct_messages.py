@@ -11,7 +11,7 @@ import knowledge
 from bot import assistant
 from bot.conversation import Asker
 from bot.samples import SAMPLE_MAILBOXES
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.mailboxes.client import StatusClient
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
 from tests.bot.conftest import wait_for_turns

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.transcript import RETENTION, ConversationLog, prune_transcripts, turns, without_links
+from mailbox_assistant.conversations.transcript import (
+    RETENTION,
+    ConversationLog,
+    prune_transcripts,
+    turns,
+    without_links,
+)
 from mailbox_assistant.reconnect.links import reconnect_link
 from mailbox_assistant.settings import ConfigError, load_settings
 from tests.bot.conftest import wait_for_turns

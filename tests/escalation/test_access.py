@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import SlackUser
 from mailbox_assistant.escalation.desk import EscalationDesk, Opened, Refused
 from mailbox_assistant.escalation.models import Escalation

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog, turns
+from mailbox_assistant.conversations.transcript import MAX_TRANSCRIPT_CHARS, MAX_TURNS, ConversationLog, turns
 from mailbox_assistant.escalation.email import build_email
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.escalation.smtp import SmtpConfigError, parse_smtp_url

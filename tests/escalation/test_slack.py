@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.transcript import ConversationLog
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import SlackUser
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.escalation.desk import EscalationDesk
