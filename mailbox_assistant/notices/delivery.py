@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -24,13 +25,14 @@ from slack_sdk import WebClient
 from mailbox_assistant.mailboxes.client import StatusClient
 from mailbox_assistant.mailboxes.models import MAILBOX_STATUSES
 from mailbox_assistant.mailboxes.status import Mailbox
-from mailbox_assistant.notices.messages import MAX_NOTICES_PER_MESSAGE, Notice, build_message
+from mailbox_assistant.notices.messages import Message, Notice, build_message, smallest_message
 from mailbox_assistant.notices.models import Notification
 from mailbox_assistant.notices.outbox import Outbox, SendPacer
 from mailbox_assistant.notices.slack import (
     Lookup,
     find_posted,
     is_permanent,
+    is_refused_message,
     look_up_owner,
     notice_metadata,
     slack_error,
@@ -68,9 +70,11 @@ class DeliveryJob:
         policy: DeliveryPolicy = DeliveryPolicy(),
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        home_url: str | None = None,
     ) -> None:
         self.outbox, self.slack, self.status, self.pacer = outbox, slack, status, pacer
         self.reconnect_url, self.policy, self.clock, self.sleep = reconnect_url, policy, clock, sleep
+        self.home_url = home_url  # the App Home tab, where a DM about many mailboxes points for all of them
         self.pool = ThreadPoolExecutor(policy.concurrency, "notify") if policy.concurrency > 1 else None
         self._in_flight: set[Future[int]] = set()
 
@@ -133,7 +137,7 @@ class DeliveryJob:
         rows = self._settle_doubts(lookup.channel, rows)
         notices = [row for row in rows if row.kind != "resolved"]
         if notices and (sendable := self._still_relevant(owner, notices)):
-            return self._post(lookup.channel, sendable[:MAX_NOTICES_PER_MESSAGE])
+            return self._post(lookup.channel, sendable)
         resolved = [row for row in rows if row.kind == "resolved"]
         if resolved:
             return self._update(resolved[0])
@@ -193,23 +197,34 @@ class DeliveryJob:
         return keep
 
     def _post(self, channel: str, items: list[tuple[Notification, Mailbox]]) -> datetime | None:
-        """One message for these rows; stored as sent right after Slack accepts it."""
-        reply = build_message([self._notice(row, mailbox) for row, mailbox in items], self.reconnect_url)
-        ids = [row.id for row, _ in items]
-        self._wait_for_slot()
-        self.outbox.mark_sending(ids)
-        try:
-            response = self.slack.chat_postMessage(
+        """One message for these rows; the rows it names or counts are stored as sent right after Slack
+        accepts it, the others stay due. A message Slack refuses goes again in its smallest form."""
+        notices = [self._notice(row, mailbox) for row, mailbox in items]
+
+        def ids(message: Message) -> list[int]:
+            return [items[index][0].id for index in sorted(message.covered)]
+
+        def post(message: Message) -> Any:
+            return self.slack.chat_postMessage(
                 channel=channel,
-                text=reply.text,
-                blocks=reply.blocks,
-                metadata=notice_metadata(ids),
+                text=message.reply.text,
+                blocks=message.reply.blocks or None,
+                metadata=notice_metadata(ids(message)),
                 unfurl_links=False,
                 unfurl_media=False,
             )
+
+        full = build_message(notices, self.reconnect_url, self.home_url)
+        self._wait_for_slot()
+        self.outbox.mark_sending(ids(full))
+        try:
+            sent, response = self._send(
+                post, full, smallest_message(notices, self.reconnect_url, self.home_url)
+            )
         except Exception as exc:
-            return self._failed(ids, exc)
-        self.outbox.mark_sent(ids, str(response["channel"]), str(response["ts"]))
+            return self._failed(ids(full), exc)
+        self.outbox.mark_sent(ids(sent), str(response["channel"]), str(response["ts"]))
+        self.outbox.defer(sorted(set(ids(full)) - set(ids(sent))))  # not in what was sent: still due
         return self.clock() + self.policy.channel_interval
 
     def _update(self, resolved: Notification) -> datetime | None:
@@ -221,14 +236,35 @@ class DeliveryJob:
         for channel, ts in messages:
             rows = self.outbox.message_rows(channel, ts)
             notices = [self._notice(row, Mailbox.from_json(row.mailbox)) for row in rows]
-            reply = build_message(notices, self.reconnect_url)
+
+            def update(message: Message, channel: str = channel, ts: str = ts) -> Any:
+                # An empty list removes the blocks of the message being rewritten (omitted, they stay).
+                blocks = message.reply.blocks
+                return self.slack.chat_update(channel=channel, ts=ts, text=message.reply.text, blocks=blocks)
+
+            full = build_message(notices, self.reconnect_url, self.home_url)
             self._wait_for_slot()
             try:
-                self.slack.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+                self._send(update, full, smallest_message(notices, self.reconnect_url, self.home_url))
             except Exception as exc:
                 return self._failed([resolved.id], exc, may_have_posted=False)
         self.outbox.finish([resolved.id], "sent", "updated")
         return self.clock() + self.policy.channel_interval
+
+    def _send(
+        self, call: Callable[[Message], Any], message: Message, smallest: Message
+    ) -> tuple[Message, Any]:
+        """Make the Slack call with `message`; if Slack refuses its content, once more with the smallest
+        form (its limits may change, or a builder may err: the notice must still go out). Returns the
+        message that was accepted and Slack's response; raises what the last call raised."""
+        try:
+            return message, call(message)
+        except Exception as exc:
+            if not is_refused_message(exc):
+                raise
+            logger.warning("Slack refused a notice (%s); sending its smallest form", slack_error(exc)[0])
+        self._wait_for_slot()
+        return smallest, call(smallest)
 
     def _notice(self, row: Notification, mailbox: Mailbox) -> Notice:
         flaps = (

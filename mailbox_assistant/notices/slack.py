@@ -26,9 +26,10 @@ PERMANENT_ERRORS = {
     "messages_tab_disabled",
     "message_not_found",
     "cant_update_message",
-    "invalid_blocks",
-    "msg_too_long",
 }
+# Slack errors that refuse the message itself (its blocks or its size), not the DM: the message is sent
+# again at once in its smallest form; if that is refused too, it is retried later like other failures.
+REFUSED_MESSAGE_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long"}
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,16 @@ def slack_error(exc: Exception) -> tuple[str, float | None]:
 
 def is_permanent(exc: Exception) -> bool:
     """True when Slack refused for good (e.g. the DM channel is gone): retrying cannot help."""
-    return (
-        isinstance(exc, SlackApiError)
-        and isinstance(exc.response.data, dict)
-        and exc.response.get("error") in PERMANENT_ERRORS
-    )
+    return _error_code(exc) in PERMANENT_ERRORS
+
+
+def is_refused_message(exc: Exception) -> bool:
+    """True when Slack refused the message's content (blocks, size): a smaller form may be accepted."""
+    return _error_code(exc) in REFUSED_MESSAGE_ERRORS
+
+
+def _error_code(exc: Exception) -> str | None:
+    """Slack's error code of a refused call (None for other failures)."""
+    if isinstance(exc, SlackApiError) and isinstance(exc.response.data, dict):
+        return exc.response.get("error")
+    return None

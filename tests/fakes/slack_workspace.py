@@ -30,10 +30,17 @@ class SlackWorkspace(FakeSlack):
         self._last_write: dict[str, float] = {}
         self._recent: deque[float] = deque()
         self._limits = threading.Lock()
+        self._refusals: dict[str, list[str]] = {}
 
     def deactivate(self, user_id: str) -> None:
         """Make the user deactivated (`deleted: true`), as Slack reports them."""
         self.users[user_id]["deleted"] = True
+
+    def refuse_next(self, method: str, error: str, times: int = 1) -> None:
+        """Refuse the next `times` calls of `method` the way Slack refuses a message it cannot take:
+        HTTP 200 with `ok: false` and `error` (invalid_blocks, msg_too_long…)."""
+        with self._limits:
+            self._refusals.setdefault(method, []).extend([error] * times)
 
     def posted(self) -> list[dict[str, Any]]:
         """Bodies of the accepted chat.postMessage calls, in order."""
@@ -41,6 +48,10 @@ class SlackWorkspace(FakeSlack):
             return [body for _, method, body in self.accepted if method == "chat.postMessage"]
 
     def _answer(self, method: str, body: dict[str, Any]) -> Response:
+        with self._limits:
+            refusal = self._refusals.get(method, []).pop(0) if self._refusals.get(method) else None
+        if refusal:
+            return Response(json.dumps({"ok": False, "error": refusal}), 200, content_type="application/json")
         if method in WRITE_METHODS:
             wait = self._admit(str(body.get("channel")))
             if wait:
