@@ -13,6 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, insert, select
 
 from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.mailboxes.status import Failure
+from mailbox_assistant.mailboxes.status import Mailbox as MailboxStatus
 from mailbox_assistant.outcomes.feedback import Click
 from mailbox_assistant.outcomes.models import FeedbackVote
 from mailbox_assistant.outcomes.votes import FeedbackVotes
@@ -84,7 +87,10 @@ class Fleet:
 
     def escalate(self, mailbox_id: int, at: datetime, asker: str = "U_ANA") -> None:
         """A support case about the mailbox, opened at `at` (as the escalation desk writes it)."""
+        with self.engine.connect() as connection:
+            email = connection.execute(select(Mailbox.email).where(Mailbox.id == mailbox_id)).scalar()
         row = {
+            "mailbox_email": email,
             "asker_slack_id": asker,
             "asker_name": asker,
             "mailbox_ref": str(mailbox_id),
@@ -104,8 +110,14 @@ class Fleet:
         self, mailbox_id: int, at: datetime, helpful: bool, voter: str = "U_ANA", answer: str = "1.0"
     ) -> None:
         """`voter` answered "Did this help?" under an answer about the mailbox, at `at`."""
-        click = Click(voter, helpful, f"D{voter}:{answer}", "answer", str(mailbox_id), "token_expired")
-        FeedbackVotes(self.engine, clock=lambda: at).record(click, None)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(Mailbox.__table__).where(Mailbox.id == mailbox_id)).one()
+        failure = Failure(row.last_failure_reason or "unknown", None, row.last_failure_error, None, 0.9)
+        shown = MailboxStatus(
+            str(row.id), row.email, row.provider, row.owner_email, row.status, None, failure
+        )
+        click = Click(voter, helpful, f"D{voter}:{answer}", "answer", str(mailbox_id), failure.reason)
+        FeedbackVotes(self.engine, clock=lambda: at).record(click, shown, answer_text="The answer")
 
     def wait_for_votes(self, count: int) -> None:
         """Until `count` votes are kept (the bot records a vote after it answered the click)."""
