@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -69,7 +70,7 @@ def create_bolt_app(
     source = source or StatusClient(settings.status_api_url, _secret(settings.status_api_key))
     # Escalations and the conversation turns they copy live in the database (default: DATABASE_URL).
     engine = engine or make_engine(settings.database_url)
-    conversations = ConversationLog(engine)
+    conversations = ConversationLog(engine, retention=timedelta(days=settings.transcript_retention_days))
     services = Services(
         settings=settings,
         source=source,
@@ -87,11 +88,19 @@ def create_bolt_app(
 
     votes = FeedbackVotes(engine)
 
+    def drop_replays(request: BoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
+        """A slash command or interaction received before is acknowledged and goes no further."""
+        if dedupe is not None and dedupe.is_replay(body, request.headers):
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
     def provide_services(context: BoltContext, next: Any) -> None:
         context["services"] = services
         context["votes"] = votes
         next()
 
+    app.use(drop_replays)
     app.use(provide_services)
     register_listeners(app)
     app.error(handle_error)

@@ -1,12 +1,20 @@
-"""Slack event retries never produce a second reply: each event_id is recorded once in the database.
+"""Slack event retries and replayed requests never produce a second reply: each is recorded once in the
+database, whose unique key makes it hold across processes.
 
-The check runs in the listener's thread, after Bolt has acknowledged the event, so the database write
-is never on the 3-second acknowledgement path; the unique key makes it hold across processes.
+Events are keyed by their event_id, which Slack's retries share; the check runs in the listener's
+thread, after Bolt has acknowledged the event, so that write is never on the 3-second path. Slash
+commands and interactions are not retried by Slack, but a captured signed request can be sent again
+while its timestamp is fresh (five minutes): they are keyed by a digest of their signature, which Slack
+computes over the timestamp and the body (a new request has a new trigger_id and timestamp, so another
+signature), and checked before their listener runs.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +29,20 @@ logger = logging.getLogger(__name__)
 
 # Created by migration 0002; Core statements on the model's table are enough here.
 slack_events_seen = SlackEventSeen.__table__
+# Interactions a person starts (Slack gives each a trigger_id); options requests only read.
+INTERACTIONS = frozenset({"block_actions", "view_submission", "view_closed", "shortcut", "message_action"})
+
+
+def replay_key(body: Mapping[str, object], headers: Mapping[str, Sequence[str]]) -> str | None:
+    """The key of a signed slash command or interaction (`req:` and a digest of its signature, within the
+    table's 64 characters); None for events and for requests without a signature (Socket Mode)."""
+    if "command" not in body and body.get("type") not in INTERACTIONS:
+        return None
+    signature = (headers.get("x-slack-signature") or [""])[0]
+    if not signature:
+        return None
+    digest = hashlib.sha256(signature.encode("utf-8")).digest()
+    return "req:" + base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
 class EventDedupe:
@@ -43,6 +65,15 @@ class EventDedupe:
             return True
         logger.info("dropping repeated delivery of Slack event %s", event_id)
         return False
+
+    def is_replay(self, body: Mapping[str, object], headers: Mapping[str, Sequence[str]]) -> bool:
+        """True for a slash command or interaction some bot process already received byte for byte."""
+        key = replay_key(body, headers)
+        if key is None or self.first_delivery(key):
+            return False
+        kind = "command" if "command" in body else body.get("type")
+        logger.info("dropping a replayed Slack %s", kind)
+        return True
 
     def first_delivery(self, event_id: str) -> bool:
         """Record `event_id`; True when no process had recorded it before."""

@@ -22,11 +22,26 @@ class Job(Protocol):
 
 def run_jobs(jobs: Sequence[Job], stop: threading.Event, idle_seconds: float = 0.25) -> None:
     """Run `jobs` in turn until `stop` is set; a job's failure is logged and never stops the others."""
-    logger.info("worker started with jobs: %s", ", ".join(job.name for job in jobs) or "none")
     while not stop.is_set():
         handled = sum(run_job_once(job) for job in jobs)
         if not handled:
             stop.wait(idle_seconds)
+
+
+def run_each_in_its_thread(jobs: Sequence[Job], stop: threading.Event, idle_seconds: float = 0.25) -> None:
+    """Run every job in a thread of its own until `stop` is set, so a slow one (an SMTP send, a token
+    refresh) never holds the others back; returns when all have stopped."""
+    threads = [
+        threading.Thread(
+            target=run_jobs, args=([job], stop, idle_seconds), name=f"job-{job.name}", daemon=True
+        )
+        for job in jobs
+    ]
+    logger.info("worker started with jobs: %s", ", ".join(job.name for job in jobs) or "none")
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     logger.info("worker stopped")
 
 

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import threading
+from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_worker(args: argparse.Namespace) -> int:
     """Build the jobs from the settings and run them."""
     from worker.jobs import build_jobs
-    from worker.runner import run_job_once, run_jobs
+    from worker.runner import run_each_in_its_thread, run_job_once
 
     settings = load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -32,5 +32,5 @@ def run_worker(args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    run_jobs(jobs, stop)
+    run_each_in_its_thread(jobs, stop)
     return 0

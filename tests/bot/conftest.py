@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -88,6 +89,8 @@ class SlackSender:
         self.fake = fake
         self.verifier = SignatureVerifier(secret)
         self._events = 0
+        self._triggers = itertools.count(1)
+        self.last_request: dict[str, Any] | None = None
 
     def post(
         self,
@@ -101,12 +104,21 @@ class SlackSender:
         """POST a raw body with Slack's signature headers."""
         timestamp = int(time.time()) if timestamp is None else timestamp
         signed = signature or self.verifier.generate_signature(timestamp=str(timestamp), body=body)
-        return self.client.post(
-            "/slack/events",
-            data=body,
-            content_type=content_type,
-            headers={"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signed, **headers},
-        )
+        self.last_request = {
+            "data": body,
+            "content_type": content_type,
+            "headers": {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signed, **headers},
+        }
+        return self.client.post("/slack/events", **self.last_request)
+
+    def replay_last(self):
+        """POST the last request again, byte for byte (what someone who captured it could do)."""
+        assert self.last_request is not None, "nothing was sent yet"
+        return self.client.post("/slack/events", **self.last_request)
+
+    def trigger_id(self) -> str:
+        """A trigger id no earlier request carried, as Slack gives each command and interaction."""
+        return f"{next(self._triggers)}.{int(time.time())}.trigger"
 
     def event(
         self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None, **kw
@@ -149,13 +161,19 @@ class SlackSender:
             "team_id": TEAM_ID,
             "channel_id": "C_GENERAL",
             "response_url": self.fake.response_url("command"),
-            "trigger_id": "trigger",
+            "trigger_id": self.trigger_id(),
         }
         return self.post(urlencode(form), "application/x-www-form-urlencoded")
 
     def interaction(self, payload: dict[str, Any]):
-        """An interactivity payload (form field `payload`)."""
-        payload = {"team": {"id": TEAM_ID}, "api_app_id": "A0APP", "token": "legacy", **payload}
+        """An interactivity payload (form field `payload`), with a trigger id of its own."""
+        payload = {
+            "team": {"id": TEAM_ID},
+            "api_app_id": "A0APP",
+            "token": "legacy",
+            **payload,
+            "trigger_id": self.trigger_id(),
+        }
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def click(
@@ -165,7 +183,6 @@ class SlackSender:
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user},
-            "trigger_id": "trigger",
             "actions": [{"type": "button", "block_id": "b", "action_ts": "1", **button}],
         }
         if home:

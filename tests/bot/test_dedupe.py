@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.dedupe import EventDedupe
+from bot.dedupe import EventDedupe, replay_key
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.settings import ConfigError
 
@@ -41,3 +41,15 @@ def test_purge_forgets_old_events_only(engine):
 def test_missing_table_is_reported_clearly(tmp_path):
     with pytest.raises(ConfigError, match="db upgrade"):
         EventDedupe(make_engine(f"sqlite:///{tmp_path}/empty.db")).check_table()
+
+
+def test_commands_and_interactions_are_keyed_by_their_signature_events_are_not():
+    signed = {"x-slack-signature": ["v0=" + "a" * 64]}
+    other = {"x-slack-signature": ["v0=" + "b" * 64]}
+    command = {"command": "/mailbox", "text": "status"}
+    click = {"type": "block_actions", "actions": []}
+
+    assert replay_key(command, signed) == replay_key(click, signed) != replay_key(command, other)
+    assert len(replay_key(command, signed)) <= 64
+    assert replay_key({"type": "event_callback", "event_id": "Ev1"}, signed) is None
+    assert replay_key(command, {}) is None  # Socket Mode: nothing signed to replay

@@ -51,6 +51,38 @@ def test_retry_delivered_to_another_process_gets_no_second_reply(
     assert len(posts_to(fake_slack, "DU_ANA")) == 1
 
 
+def test_a_replayed_slash_command_gets_no_second_answer(slack, fake_slack, seed):
+    seed("ana@acme.com", error=TOKEN_EXPIRED)
+    slack.command("U_ANA", "status")
+    fake_slack.wait_for_call("response_url")
+
+    replay = slack.replay_last()  # the same signed bytes, within Slack's five minutes
+    slack.command("U_BO", "status")
+    answers = fake_slack.wait_for_call("response_url", count=2)
+
+    assert replay.status_code == 200
+    assert ["ana@acme.com" in str(a.body) for a in answers] == [True, False]
+
+
+def test_a_replayed_click_is_not_handled_twice(slack, fake_slack):
+    slack.click("U_ANA", {"action_id": "home:ask", "value": "ask"}, home=True)
+    [first] = fake_slack.wait_for_call("views.open")
+
+    replay = slack.replay_last()
+    slack.click("U_BO", {"action_id": "home:ask", "value": "ask"}, home=True)
+    opened = fake_slack.wait_for_call("views.open", count=2)
+
+    assert replay.status_code == 200
+    assert [c.body["trigger_id"] for c in opened].count(first.body["trigger_id"]) == 1
+
+
+def test_two_clicks_of_one_button_are_two_requests(slack, fake_slack):
+    for _ in range(2):
+        slack.click("U_ANA", {"action_id": "home:ask", "value": "ask"}, home=True)
+
+    assert len(fake_slack.wait_for_call("views.open", count=2)) == 2
+
+
 def test_bad_signature_gets_401_and_nothing_is_posted(slack, fake_slack):
     response = slack.dm("U_ANA", "why did my mailbox disconnect?", signature="v0=" + "0" * 64)
 

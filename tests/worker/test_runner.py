@@ -2,7 +2,7 @@
 
 import threading
 
-from worker.runner import run_jobs
+from worker.runner import run_each_in_its_thread, run_jobs
 
 
 class CountingJob:
@@ -38,3 +38,27 @@ def test_the_loop_ends_when_stop_is_set():
     run_jobs([job], stop)
 
     assert job.calls == 0
+
+
+class SlowJob:
+    """A job whose first turn lasts (like a slow SMTP send) until another job has run three turns."""
+
+    name = "slow"
+
+    def __init__(self, others_ran: threading.Event):
+        self.others_ran, self.saw_others_run = others_ran, None
+
+    def run_once(self):
+        if self.saw_others_run is None:
+            self.saw_others_run = self.others_ran.wait(timeout=5)
+        return 0
+
+
+def test_a_slow_job_does_not_hold_back_the_others_when_each_has_its_thread():
+    stop = threading.Event()
+    quick = CountingJob("quick", stop_after=3, stop=stop)
+    slow = SlowJob(others_ran=stop)
+
+    run_each_in_its_thread([slow, quick], stop, idle_seconds=0)
+
+    assert slow.saw_others_run is True and quick.calls == 3

@@ -1,0 +1,72 @@
+"""The housekeeping job: forget what is only kept for a while (seen Slack events, old transcripts,
+expired OAuth flows), once an hour, so no table grows without bound."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Engine, delete
+
+from mailbox_assistant.conversations.models import SlackEventSeen
+from mailbox_assistant.conversations.transcript import prune_transcripts
+from mailbox_assistant.db import make_engine
+from mailbox_assistant.orm import utcnow
+from mailbox_assistant.reconnect.models import OAuthState
+from mailbox_assistant.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Slack retries an event for minutes and replays a signed request for at most 5 minutes: a day is ample.
+SEEN_EVENTS_KEPT = timedelta(days=1)
+
+
+class Housekeeping:
+    """A worker job: every `interval`, delete the rows whose time is up; `run_once` returns how many."""
+
+    name = "housekeeping"
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        transcript_retention: timedelta,
+        interval: timedelta = timedelta(hours=1),
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.engine, self.transcript_retention = engine, transcript_retention
+        self.interval, self.clock = interval, clock
+        self._next_run: datetime | None = None
+
+    def run_once(self) -> int:
+        """Prune, if an interval has passed since the last time (the first turn always prunes)."""
+        now = self.clock()
+        if self._next_run is not None and now < self._next_run:
+            return 0
+        self._next_run = now + self.interval
+        pruned = {
+            "seen Slack events": self._delete(
+                SlackEventSeen, SlackEventSeen.received_at < now - SEEN_EVENTS_KEPT
+            ),
+            "conversation turns": prune_transcripts(self.engine, now, self.transcript_retention),
+            "expired OAuth flows": self._delete(OAuthState, OAuthState.expires_at < now),
+        }
+        if any(pruned.values()):
+            logger.info(
+                "housekeeping: deleted %s", ", ".join(f"{n} {what}" for what, n in pruned.items() if n)
+            )
+        return sum(pruned.values())
+
+    def _delete(self, model: type, expired: ColumnElement[bool]) -> int:
+        """Delete the rows of `model` that are `expired`, in one write transaction."""
+        with self.engine.execution_options(sqlite_write=True).begin() as connection:
+            return connection.execute(delete(model).where(expired)).rowcount
+
+
+def build_housekeeping(settings: Settings, engine: Engine | None = None) -> Housekeeping:
+    """The housekeeping job from the settings."""
+    return Housekeeping(
+        engine or make_engine(settings.database_url),
+        transcript_retention=timedelta(days=settings.transcript_retention_days),
+    )
