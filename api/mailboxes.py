@@ -11,6 +11,7 @@ from api.schemas import MAILBOX_ID_RULE, MailboxCreate, MailboxOut, MailboxPage,
 from api.serialize import mailbox_list_item, mailbox_out
 from api.web import get_connection, get_session, get_statement_engine, json_response, require_json_body
 from mailbox_assistant.mailboxes import store
+from mailbox_assistant.mailboxes.warnings import last_warnings
 
 bp = Blueprint("mailboxes", __name__, url_prefix="/api/v1/mailboxes")
 bp.before_request(require_json_body)
@@ -32,7 +33,8 @@ def create_mailbox(json: MailboxCreate) -> tuple[MailboxOut, int]:
 @requires("read")
 def list_mailboxes(query: MailboxQuery) -> MailboxPage:
     """List mailboxes in id order, by owner and/or status, with cursor paging; disconnected mailboxes
-    carry how often they disconnected recently (one more query, only when the page has any). With
+    carry how often they disconnected recently, connected ones their last warning (one more query
+    each, only when the page has any). With
     `email`, the one mailbox of that address (any case), counted in the same indexed query."""
     connection = get_connection()
     if query.email is not None:
@@ -43,7 +45,9 @@ def list_mailboxes(query: MailboxQuery) -> MailboxPage:
         connection, query.owner_email, query.status, query.limit, query.cursor
     )
     recent = store.recent_disconnects(connection, [m.id for m in mailboxes if m.status == "disconnected"])
-    return MailboxPage(items=[mailbox_list_item(m, recent) for m in mailboxes], next_cursor=next_cursor)
+    warned = last_warnings(connection, [m.id for m in mailboxes if m.status == "connected"])
+    items = [mailbox_list_item(m, recent, warned) for m in mailboxes]
+    return MailboxPage(items=items, next_cursor=next_cursor)
 
 
 @bp.get(f"/{MAILBOX_ID_RULE}")

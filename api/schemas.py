@@ -22,6 +22,7 @@ from pydantic import (
 from mailbox_assistant.mailboxes.raw_errors import MAX_STORED_ERROR
 from mailbox_assistant.mailboxes.recent import RECENT
 from mailbox_assistant.mailboxes.store import CURSOR_LENGTH, CURSOR_PATTERN
+from mailbox_assistant.mailboxes.warnings import WARNING_WINDOW
 from mailbox_assistant.orm import MAX_ID
 from mailbox_assistant.providers import canonical
 
@@ -190,14 +191,30 @@ class MailboxOut(BaseModel):
     updated_at: UtcTimestamp
 
 
+class LastWarning(BaseModel):
+    """A warning recorded on a connected mailbox: an `error` event (history only), e.g. the token
+    monitor's notice that its refresh token lapses soon."""
+
+    error: str
+    reason: str | None
+    occurred_at: UtcTimestamp
+
+
 class MailboxListItem(MailboxOut):
-    """A mailbox of the list: a mailbox, and for a disconnected one how often it disconnected recently."""
+    """A mailbox of the list: a mailbox, for a disconnected one how often it disconnected recently, and
+    for a connected one the warning it was given since it last connected."""
 
     recent_disconnects: int | None = Field(
         default=None,
         ge=0,
         description=f"Disconnected mailboxes: their `disconnected` events that occurred in the last "
         f"{RECENT.days} days. Null for connected mailboxes (not counted).",
+    )
+    last_warning: LastWarning | None = Field(
+        default=None,
+        description=f"Connected mailboxes of a listing: the newest `error` event of the last "
+        f"{WARNING_WINDOW.days} days recorded after the mailbox's last status event (e.g. the token "
+        "monitor's warning that a refresh token lapses soon). Null otherwise, and in an `email` lookup.",
     )
 
 

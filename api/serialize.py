@@ -6,8 +6,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from api.schemas import EventOut, FeedEvent, LastFailure, MailboxListItem, MailboxOut
+from api.schemas import EventOut, FeedEvent, LastFailure, LastWarning, MailboxListItem, MailboxOut
 from knowledge import get_reason
+from mailbox_assistant.mailboxes import warnings as stored
 from mailbox_assistant.mailboxes.models import Event, Mailbox
 
 
@@ -24,11 +25,18 @@ def mailbox_out(mailbox: Mailbox | Row[Any]) -> MailboxOut:
     return MailboxOut(**_mailbox_fields(mailbox))
 
 
-def mailbox_list_item(mailbox: Row[Any], recent_disconnects: dict[int, int]) -> MailboxListItem:
+def mailbox_list_item(
+    mailbox: Row[Any],
+    recent_disconnects: dict[int, int],
+    warnings: dict[int, stored.LastWarning] | None = None,
+) -> MailboxListItem:
     """The mailbox JSON of the list: a disconnected mailbox with its count of recent disconnections
-    (`recent_disconnects`: counts by mailbox id, a mailbox absent from it had none)."""
+    (`recent_disconnects`: counts by mailbox id, a mailbox absent from it had none), a connected one with
+    its warning (`warnings`: by mailbox id, a mailbox absent from it had none)."""
     counted = recent_disconnects.get(mailbox.id, 0) if mailbox.status == "disconnected" else None
-    return MailboxListItem(**_mailbox_fields(mailbox), recent_disconnects=counted)
+    warning = (warnings or {}).get(mailbox.id) if mailbox.status == "connected" else None
+    last_warning = LastWarning(**vars(warning)) if warning is not None else None
+    return MailboxListItem(**_mailbox_fields(mailbox), recent_disconnects=counted, last_warning=last_warning)
 
 
 def _mailbox_fields(mailbox: Mailbox | Row[Any]) -> dict[str, Any]:

@@ -319,7 +319,7 @@ def test_a_view_that_reads_the_key_itself_but_never_checks_it_fails_closed(app, 
     assert b"secret" not in response.data
 
 
-def test_owner_lookup_costs_two_indexed_queries(app, client, auth, new_mailbox):
+def test_owner_lookup_costs_three_indexed_queries(app, client, auth, new_mailbox):
     for i in range(5):
         new_mailbox(email=f"m{i}@acme.com", owner_email="ana@acme.com")
     engine = app.extensions["database"]["engine"]
@@ -328,11 +328,11 @@ def test_owner_lookup_costs_two_indexed_queries(app, client, auth, new_mailbox):
         response = client.get("/api/v1/mailboxes?owner_email=ana@acme.com", headers=auth("read"))
 
     assert len(response.json["items"]) == 5
-    assert len(statements) == 2  # the API key, the page of mailboxes
+    assert len(statements) == 3  # the API key, the page of mailboxes, the warnings of the connected ones
     assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
 
 
-def test_owner_lookup_with_disconnected_mailboxes_costs_three_indexed_queries(
+def test_owner_lookup_with_disconnected_mailboxes_costs_four_indexed_queries(
     app, client, auth, new_mailbox, post_event
 ):
     mailboxes = [new_mailbox(email=f"m{i}@acme.com", owner_email="ana@acme.com") for i in range(5)]
@@ -344,5 +344,6 @@ def test_owner_lookup_with_disconnected_mailboxes_costs_three_indexed_queries(
         response = client.get("/api/v1/mailboxes?owner_email=ana@acme.com", headers=auth("read"))
 
     assert [m["recent_disconnects"] for m in response.json["items"]] == [2, 2, None, None, None]
-    assert len(statements) == 3  # the API key, the page of mailboxes, the disconnections of two of them
+    # the API key, the page of mailboxes, the disconnections of two of them, the others' warnings
+    assert len(statements) == 4
     assert all(_uses_only_indexes(engine, sql, params) for sql, params in statements)
