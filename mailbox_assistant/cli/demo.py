@@ -9,10 +9,10 @@ import os
 import sys
 import tempfile
 import threading
-from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 import requests
 
@@ -120,7 +120,8 @@ def demo_world() -> Iterator[DemoWorld]:
             if "PUBLIC_URL" not in os.environ:
                 settings = settings.model_copy(update={"public_url": api_url})
             status = StatusClient(api_url, read_key)
-            conversations = ConversationLog(engine)
+            retention = timedelta(days=settings.transcript_retention_days)
+            conversations = ConversationLog(engine, retention=retention)
             admins: set[str] = set()
             path = AnswerPath(
                 source=status,
