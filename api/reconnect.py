@@ -2,8 +2,8 @@
 
 GET  /reconnect/<token>            the page (mailbox, why it disconnected, what will happen)
 POST /reconnect/<token>            starts the authorization-code flow (state + PKCE, stored server-side)
-GET  /oauth/<provider>/callback    checks state and browser, exchanges the code, checks the account,
-                                   stores the tokens encrypted, records a `reconnected` event
+GET  /oauth/<provider>/callback    checks state and browser, exchanges the code, verifies the ID token
+                                   and the account, stores the tokens encrypted, records `reconnected`
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from flask import Blueprint, Response, redirect, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from api.auth import public
-from api.reconnect_errors import provider_error_page
+from api.reconnect_errors import account_refused_page, provider_error_page, unverified_sign_in_page
 from api.reconnect_pages import flow_cookie_name, is_https, page, secure_headers, settings
 from api.web import get_session
 from knowledge import get_reason
 from mailbox_assistant.db import begin_write
 from mailbox_assistant.mailboxes import store
 from mailbox_assistant.mailboxes.models import Mailbox
-from mailbox_assistant.reconnect import oauth
+from mailbox_assistant.reconnect import identity, oauth
 from mailbox_assistant.reconnect import store as oauth_store
 from mailbox_assistant.reconnect.crypto import cipher_from_settings
 from mailbox_assistant.reconnect.links import LinkExpired, LinkInvalid, read_link_token
@@ -200,8 +200,9 @@ def finish_reconnect(provider_name: str) -> Response:
     timeout = settings().oauth_timeout_seconds
     try:
         token = oauth.exchange_code(provider, _redirect_uri(provider.name), code, flow.code_verifier, timeout)
+        account = identity.signed_in_account(provider, token, timeout)
     except oauth.TransientOAuthError:
-        logger.warning("token endpoint of %s unavailable during reconnect", provider.name, exc_info=True)
+        logger.warning("%s unavailable during reconnect", provider.name, exc_info=True)
         return page(
             503,
             f"{provider.display_name} is not answering",
@@ -210,9 +211,17 @@ def finish_reconnect(provider_name: str) -> Response:
         )
     except oauth.ProviderRefused as refused:
         return provider_error_page(provider, mailbox, refused.error, refused.description, refused.raw)
-    account = oauth.signed_in_email(provider, token, timeout)
-    if account != mailbox.email.lower():
-        return _wrong_account_page(provider, mailbox.email, account)
+    except identity.IdTokenRejected as rejected:
+        logger.warning("reconnect of mailbox %s: %s", mailbox.id, rejected)
+        return unverified_sign_in_page(provider, mailbox.email)
+    known = oauth_store.known_account(session, mailbox.id)
+    domain_tenants = oauth_store.tenants_of_domain(
+        session, provider.name, mailbox.email, except_mailbox_id=mailbox.id
+    )
+    refusal = identity.refusal(provider, account, mailbox.email, known, domain_tenants)
+    if refusal is not None:
+        logger.warning("reconnect of mailbox %s refused: %s", mailbox.id, refusal)
+        return account_refused_page(provider, mailbox.email, account.email, refusal)
     _store_consent(mailbox, provider, account, token, flow.state)
     response = page(
         200,
@@ -224,24 +233,8 @@ def finish_reconnect(provider_name: str) -> Response:
     return response
 
 
-def _wrong_account_page(provider: Provider, expected: str, account: str | None) -> Response:
-    """403: the signed-in account is not the mailbox; nothing was stored."""
-    who = f"You signed in as {account}" if account else f"{provider.display_name} did not tell us the account"
-    return page(
-        403,
-        "That is a different account",
-        f"{who}, but this link is for {expected}. Nothing was changed.",
-        details=[
-            f"Open your reconnect link again and, at {provider.display_name}, choose {expected} "
-            "(use “Use another account” if it is not listed).",
-            f"If {provider.display_name} signs you in automatically, "
-            f"sign out of {account or 'that account'} first.",
-        ],
-    )
-
-
 def _store_consent(
-    mailbox: Mailbox, provider: Provider, account: str, token: oauth.Token, state: str
+    mailbox: Mailbox, provider: Provider, account: identity.Account, token: oauth.Token, state: str
 ) -> None:
     """In one transaction: the encrypted tokens, and a `reconnected` event if the mailbox was disconnected."""
     session = get_session()
@@ -251,7 +244,14 @@ def _store_consent(
     else:
         begin_write(session)
     oauth_store.save_consent(
-        session, cipher, mailbox_id=mailbox.id, provider=provider.name, account_email=account, token=token
+        session,
+        cipher,
+        mailbox_id=mailbox.id,
+        provider=provider.name,
+        account_email=mailbox.email.lower(),
+        token=token,
+        account_subject=account.subject,
+        account_tenant=account.tenant,
     )
     session.commit()
 

@@ -1,4 +1,5 @@
-"""The page shown when the provider refuses during a reconnect: what happened, and what to do next."""
+"""The pages shown when a reconnect is refused (by the provider, or by our account check): what
+happened, and what to do next."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import Response
 from api.reconnect_pages import page
 from knowledge import classify, get_reason
 from mailbox_assistant.mailboxes.models import Mailbox
+from mailbox_assistant.reconnect.identity import Refusal
 from mailbox_assistant.reconnect.providers import Provider
 
 AGAIN = "Open your reconnect link again and go through the sign-in once more."
@@ -93,4 +95,44 @@ def provider_error_page(
         details=[fill(step) for step in steps],
         raw_error=raw_error[:2000],
         provider_name=provider.display_name,
+    )
+
+
+def account_refused_page(
+    provider: Provider, expected: str, account: str | None, refusal: Refusal
+) -> Response:
+    """403: the signed-in account may not reconnect this mailbox; nothing was stored."""
+    p = provider.display_name
+    if refusal == "other_address":
+        who = f"You signed in as {account}" if account else f"{p} did not confirm the account's address"
+        return page(
+            403,
+            "That is a different account",
+            f"{who}, but this link is for {expected}. Nothing was changed.",
+            details=[
+                f"Open your reconnect link again and, at {p}, choose {expected} "
+                "(use “Use another account” if it is not listed).",
+                f"If {p} signs you in automatically, sign out of {account or 'that account'} first.",
+            ],
+        )
+    if refusal == "other_account":
+        message = f"This is not the {p} account that connected {expected} before. Nothing was changed."
+    else:
+        message = f"This {p} account belongs to another organisation than {expected}. Nothing was changed."
+    return page(
+        403,
+        "That is a different account",
+        message,
+        details=[f"Sign in at {p} with your work account for {expected}.", SUPPORT],
+    )
+
+
+def unverified_sign_in_page(provider: Provider, expected: str) -> Response:
+    """403: the provider's answer could not be verified (its ID token); nothing was stored."""
+    return page(
+        403,
+        "We could not verify this sign-in",
+        f"The answer from {provider.display_name} could not be checked, so {expected} was not reconnected. "
+        "Nothing was changed.",
+        details=[AGAIN, SUPPORT],
     )

@@ -48,12 +48,17 @@ class Settings(BaseSettings):
     microsoft_authorize_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     microsoft_token_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
     # --- reconnect links and OAuth apps (issue 7) ---
-    google_userinfo_url: str = "https://openidconnect.googleapis.com/v1/userinfo"
+    # ID tokens are verified against the provider's signing keys (JWKS) and issuer
+    google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
+    google_issuer: str = "https://accounts.google.com"
     google_scopes: str = "openid email https://mail.google.com/"
     google_app_testing_mode: bool = False  # refresh tokens of a Google app in "Testing" die after 7 days
-    microsoft_userinfo_url: str = "https://graph.microsoft.com/oidc/userinfo"
+    microsoft_jwks_url: str = "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    microsoft_issuer: str = "https://login.microsoftonline.com/{tenantid}/v2.0"  # {tenantid}: the token's tid
+    microsoft_tenant_ids: str = ""  # comma-separated tids whose accounts may reconnect; empty: any
+    # profile: Microsoft sends preferred_username and oid only with it
     microsoft_scopes: str = (
-        "openid email offline_access https://outlook.office.com/IMAP.AccessAsUser.All "
+        "openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All "
         "https://outlook.office.com/SMTP.Send"
     )
     reconnect_link_hours: float = Field(default=24.0, gt=0)

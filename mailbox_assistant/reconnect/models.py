@@ -24,7 +24,10 @@ class OAuthState(Base):
     """
 
     __tablename__ = "oauth_states"
-    __table_args__ = (Index("ix_oauth_states_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_oauth_states_expires_at", "expires_at"),
+        Index("ix_oauth_states_mailbox_id", "mailbox_id"),
+    )
 
     state: Mapped[str] = mapped_column(String(128), primary_key=True)
     mailbox_id: Mapped[int] = mapped_column(BigId, ForeignKey("mailboxes.id", ondelete="CASCADE"))
@@ -47,6 +50,10 @@ class OAuthToken(Base):
     )
     provider: Mapped[str] = mapped_column(String(40))
     account_email: Mapped[str] = mapped_column(String(320))
+    # who consented, as the verified ID token says: Google `sub` or Microsoft `oid`, and Microsoft's
+    # `tid`; a reconnect must be the same account (NULL: stored before these were kept)
+    account_subject: Mapped[str | None] = mapped_column(String(255))
+    account_tenant: Mapped[str | None] = mapped_column(String(64))
     access_token_enc: Mapped[str | None] = mapped_column(Text)
     refresh_token_enc: Mapped[str | None] = mapped_column(Text)  # NULL once the provider refused it
     scope: Mapped[str | None] = mapped_column(Text)

@@ -7,8 +7,6 @@ server-side (`oauth_states`) and pass `code_verifier=` to `fetch_token`.
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import Any
 
 import requests
@@ -129,51 +127,3 @@ def _token_call(session: OAuth2Session, hook_name: str, call: Any) -> Token:
     except OAuth2Error as exc:
         raw = seen[-1].text if seen and seen[-1].text else f"{exc.error}: {exc.description or ''}"
         raise ProviderRefused(exc.error, exc.description, raw) from exc
-
-
-def id_token_claims(token: Token) -> dict[str, Any]:
-    """The payload of the ID token, or {}.
-
-    The signature is not verified: the token came straight from the provider's token endpoint over
-    TLS in answer to our own client-authenticated request, which is what OpenID Connect Core §3.1.3.7
-    allows in place of signature validation.
-    """
-    id_token = token.get("id_token")
-    if not isinstance(id_token, str) or id_token.count(".") < 2:
-        return {}
-    payload = id_token.split(".")[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, json.JSONDecodeError):
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
-def signed_in_email(provider: Provider, token: Token, timeout: float) -> str | None:
-    """The address of the account that signed in: the ID token's email claim, else the userinfo endpoint."""
-    claims = id_token_claims(token)
-    if claims.get("aud") not in (None, provider.client_id) or claims.get("email_verified") is False:
-        claims = {}
-    email = claims.get("email") or claims.get("preferred_username") or claims.get("upn")
-    if not email and token.get("access_token"):
-        email = _userinfo_email(provider, str(token["access_token"]), timeout)
-    return str(email).strip().lower() if email else None
-
-
-def _userinfo_email(provider: Provider, access_token: str, timeout: float) -> str | None:
-    """The `email` of the userinfo endpoint; None if it cannot say."""
-    try:
-        response = requests.get(
-            provider.userinfo_url, headers={"Authorization": f"Bearer {access_token}"}, timeout=timeout
-        )
-    except requests.RequestException:
-        return None
-    if response.status_code != 200:
-        return None
-    try:
-        data = response.json()
-    except ValueError:
-        return None
-    if data.get("email_verified") is False:
-        return None
-    return data.get("email") or data.get("preferred_username")

@@ -1,4 +1,5 @@
-"""The OAuth 2.0 providers we reconnect mailboxes with (Google, Microsoft): endpoints, scopes, options."""
+"""The OAuth 2.0 providers we reconnect mailboxes with (Google, Microsoft): endpoints, scopes, options,
+and what their ID tokens must say (signing keys, issuer)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,18 @@ class Provider:
     client_secret: str = field(repr=False)
     authorize_url: str
     token_url: str
-    userinfo_url: str
+    jwks_url: str
+    # Google: the issuer; Microsoft: a template whose {tenantid} is the token's own tid
+    issuer: str
     scopes: tuple[str, ...]
     authorize_params: dict[str, str] = field(default_factory=dict)
+    allowed_tenants: frozenset[str] = frozenset()  # Microsoft: tids that may sign in; empty: any
+
+    def issuers_for(self, tenant: str | None) -> frozenset[str]:
+        """The issuers an ID token of this provider may name (Google documents two spellings)."""
+        if self.name == "microsoft":
+            return frozenset({self.issuer.replace("{tenantid}", tenant)}) if tenant else frozenset()
+        return frozenset({self.issuer, self.issuer.removeprefix("https://")})
 
     @property
     def display_name(self) -> str:
@@ -49,7 +59,8 @@ def get_provider(settings: Settings, provider: str | None) -> Provider | None:
             client_secret=settings.google_client_secret.get_secret_value(),
             authorize_url=settings.google_authorize_url,
             token_url=settings.google_token_url,
-            userinfo_url=settings.google_userinfo_url,
+            jwks_url=settings.google_jwks_url,
+            issuer=settings.google_issuer,
             scopes=tuple(settings.google_scopes.split()),
             # offline: a refresh token; consent: Google only returns a new refresh token on consent
             authorize_params={"access_type": "offline", "prompt": "consent"},
@@ -61,9 +72,11 @@ def get_provider(settings: Settings, provider: str | None) -> Provider | None:
             client_secret=settings.microsoft_client_secret.get_secret_value(),
             authorize_url=settings.microsoft_authorize_url,
             token_url=settings.microsoft_token_url,
-            userinfo_url=settings.microsoft_userinfo_url,
+            jwks_url=settings.microsoft_jwks_url,
+            issuer=settings.microsoft_issuer,
             scopes=tuple(settings.microsoft_scopes.split()),  # offline_access: a refresh token
             authorize_params={"prompt": "select_account"},
+            allowed_tenants=frozenset(filter(None, map(str.strip, settings.microsoft_tenant_ids.split(",")))),
         )
     return None
 

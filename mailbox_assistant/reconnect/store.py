@@ -15,6 +15,7 @@ from mailbox_assistant.db import begin_write
 from mailbox_assistant.mailboxes.models import Mailbox
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect.crypto import TokenCipher
+from mailbox_assistant.reconnect.identity import KnownAccount
 from mailbox_assistant.reconnect.models import OAuthState, OAuthToken
 
 
@@ -148,8 +149,11 @@ def save_consent(
     provider: str,
     account_email: str,
     token: Mapping[str, Any],
+    account_subject: str | None = None,
+    account_tenant: str | None = None,
 ) -> OAuthToken:
-    """Store the tokens of a fresh consent (encrypted), resetting the monitor's bookkeeping.
+    """Store the tokens of a fresh consent (encrypted) and who gave it, resetting the monitor's
+    bookkeeping.
 
     Call inside the caller's write transaction (after `begin_write`); the caller commits.
     """
@@ -162,6 +166,7 @@ def save_consent(
         session.add(row)
     row.provider = provider
     row.account_email = account_email
+    row.account_subject, row.account_tenant = account_subject, account_tenant
     row.access_token_enc = cipher.encrypt(token.get("access_token"))
     row.refresh_token_enc = cipher.encrypt(token.get("refresh_token"))
     row.scope = scope_text(token)
@@ -177,3 +182,32 @@ def save_consent(
     row.updated_at = now
     session.flush()
     return row
+
+
+def known_account(session: Session, mailbox_id: int) -> KnownAccount | None:
+    """Who consented for this mailbox before (kept after a refusal drops the tokens), or None."""
+    row = session.execute(
+        select(OAuthToken.provider, OAuthToken.account_subject, OAuthToken.account_tenant).where(
+            OAuthToken.mailbox_id == mailbox_id
+        )
+    ).one_or_none()
+    return KnownAccount(row.provider, row.account_subject, row.account_tenant) if row else None
+
+
+def tenants_of_domain(
+    session: Session, provider: str, email: str, *, except_mailbox_id: int
+) -> frozenset[str]:
+    """The tenants that the other mailboxes of `email`'s domain consented from, with this provider."""
+    domain = email.rsplit("@", 1)[-1].lower()
+    pattern = "%@" + domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.execute(
+        select(OAuthToken.account_tenant)
+        .where(
+            OAuthToken.provider == provider,
+            OAuthToken.mailbox_id != except_mailbox_id,
+            OAuthToken.account_tenant.is_not(None),
+            OAuthToken.account_email.like(pattern, escape="\\"),
+        )
+        .distinct()
+    )
+    return frozenset(rows.scalars())

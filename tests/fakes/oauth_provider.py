@@ -2,9 +2,12 @@
 
 Real HTTP on 127.0.0.1, port 0: `/authorize` shows an account chooser with Allow/Deny and redirects to
 the client's redirect_uri with `code`+`state` (or `error=access_denied`); `/token` does the
-authorization_code grant (PKCE S256 checked, codes single use) and the refresh_token grant (Microsoft
-rotates refresh tokens); `/userinfo` answers for a bearer token. Failures can be scripted and are the
-providers' real error bodies.
+authorization_code grant (PKCE S256 checked, codes single use; an RS256-signed ID token) and the
+refresh_token grant (Microsoft rotates refresh tokens); the signing keys are published as a JWKS where
+the provider publishes them (Google `/oauth2/v3/certs`, Microsoft `/common/discovery/v2.0/keys`), and
+the ID token's issuer is the provider's (Microsoft's names the account's tenant). Failures can be
+scripted and are the providers' real error bodies; an account's claims can be set to what a hostile
+tenant would send.
 """
 
 from __future__ import annotations
@@ -16,18 +19,32 @@ import json
 import secrets
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.loopback import LoopbackServer
 
 CLIENT_ID = "test-client-id"
 CLIENT_SECRET = "test-client-secret"
+ACME_TENANT = "4c6f1a2e-0d3b-4e5f-9a8b-7c6d5e4f3a21"  # the Microsoft tenant of the default accounts
+CONSUMER_TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"  # personal Microsoft accounts
+JWKS_PATHS = {"google": "/oauth2/v3/certs", "microsoft": "/common/discovery/v2.0/keys"}
+
+
+def new_signing_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA key (2048 bits, as the providers use)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+_PROVIDER_KEY = new_signing_key()  # one per test run: generating keys is slow
 
 
 def microsoft_error(code: int, message: str, error: str = "invalid_grant") -> dict[str, Any]:
@@ -91,6 +108,12 @@ class FakeOAuthProvider:
     expires_in: int = 3600
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    # per account: claims its ID tokens carry instead of the provider's own (None drops one)
+    claims_for: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # for every ID token: claim changes after the account's (aud, exp…), and header changes (kid)
+    id_token_changes: dict[str, Any] = field(default_factory=dict)
+    id_token_headers: dict[str, Any] = field(default_factory=dict)
+    forged_id_token: str | None = None  # sent instead of a signed one (alg none, HMAC…)
 
     def __post_init__(self) -> None:
         self.codes: dict[str, Grant] = {}
@@ -99,6 +122,9 @@ class FakeOAuthProvider:
         self._failures: deque[tuple[int, Any]] = deque()
         self._delays: deque[float] = deque()
         self._lock = threading.Lock()
+        self.published_key = _PROVIDER_KEY  # what the JWKS endpoint serves
+        self.signing_key = _PROVIDER_KEY  # what ID tokens are signed with (tests may forge)
+        self.key_id = f"fake-{self.flavor}-key-1"
         self._server = LoopbackServer(self._wsgi, name=f"fake-{self.flavor}")
 
     # -- lifecycle, URLs, scripting -----------------------------------------------------------------------
@@ -116,6 +142,22 @@ class FakeOAuthProvider:
     def base_url(self) -> str:
         """http://127.0.0.1:<port>"""
         return self._server.url
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the signing keys are published."""
+        return f"{self.base_url}{JWKS_PATHS[self.flavor]}"
+
+    @property
+    def issuer_setting(self) -> str:
+        """The issuer as GOOGLE_ISSUER / MICROSOFT_ISSUER configure it (Microsoft: a {tenantid} template)."""
+        return self.base_url if self.flavor == "google" else f"{self.base_url}/{{tenantid}}/v2.0"
+
+    def subject_of(self, email: str) -> str:
+        """The account's stable id: Google's numeric `sub`, Microsoft's `oid` (a GUID)."""
+        if self.flavor == "google":
+            return str(int(hashlib.sha256(email.lower().encode()).hexdigest()[:15], 16))
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"oid:{email.lower()}"))
 
     @property
     def rotates_refresh_tokens(self) -> bool:
@@ -148,7 +190,7 @@ class FakeOAuthProvider:
             ("GET", "/authorize"): self._consent_page,
             ("POST", "/authorize"): self._decide,
             ("POST", "/token"): self._token,
-            ("GET", "/userinfo"): self._userinfo,
+            ("GET", JWKS_PATHS[self.flavor]): self._jwks,
         }
         handler = routes.get((request.method, request.path))
         response = handler(request) if handler else Response("not found", status=404)
@@ -258,32 +300,31 @@ class FakeOAuthProvider:
         if refresh_token:
             body["refresh_token"] = refresh_token
         if id_token:
-            body["id_token"] = self._id_token(email)
+            body["id_token"] = self.forged_id_token or self._id_token(email)
         return body
 
     def _id_token(self, email: str) -> str:
         now = int(time.time())
-        claims: dict[str, Any] = {
-            "iss": self.base_url,
-            "aud": CLIENT_ID,
-            "sub": email,
-            "iat": now,
-            "exp": now + 3600,
-        }
+        claims: dict[str, Any] = {"aud": CLIENT_ID, "iat": now, "nbf": now, "exp": now + 3600}
         if self.flavor == "google":
+            claims |= {"sub": self.subject_of(email), "azp": CLIENT_ID}
             claims |= {"email": email, "email_verified": True}
-        else:
-            claims |= {"preferred_username": email, "email": email, "tid": "common"}
-        parts = [{"alg": "RS256", "kid": "fake", "typ": "JWT"}, claims]
-        encoded = [base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=") for p in parts]
-        return ".".join([*encoded, "ZmFrZS1zaWduYXR1cmU"])
+        else:  # Microsoft also sends `email` (optional claim), which any tenant's admin can set
+            oid = self.subject_of(email)
+            claims |= {"sub": f"pairwise-{oid[:8]}", "oid": oid, "tid": ACME_TENANT, "ver": "2.0"}
+            claims |= {"preferred_username": email, "email": email}
+        claims |= self.claims_for.get(email, {})
+        if "iss" not in claims:  # Microsoft's names the tenant the account signed in to
+            tenant = claims.get("tid")
+            claims["iss"] = self.base_url if self.flavor == "google" else f"{self.base_url}/{tenant}/v2.0"
+        claims |= self.id_token_changes
+        claims = {name: value for name, value in claims.items() if value is not None}
+        headers = {"kid": self.key_id} | self.id_token_headers
+        return jwt.encode(claims, self.signing_key, algorithm="RS256", headers=headers)
 
-    def _userinfo(self, request: Request) -> Response:
-        header = request.headers.get("Authorization", "")
-        email = self.access_tokens.get(header.removeprefix("Bearer "))
-        if email is None:
-            return _json({"error": "invalid_token"}, 401)
-        return _json({"sub": email, "email": email, "email_verified": True})
+    def _jwks(self, _request: Request) -> Response:
+        key = jwt.algorithms.RSAAlgorithm.to_jwk(self.published_key.public_key(), as_dict=True)
+        return _json({"keys": [key | {"kid": self.key_id, "use": "sig", "alg": "RS256"}]})
 
 
 def _json(body: Any, status: int = 200) -> Response:

@@ -67,7 +67,8 @@ def make_settings(
                 f"{name}_client_secret": CLIENT_SECRET,
                 f"{name}_authorize_url": f"{fake.base_url}/authorize",
                 f"{name}_token_url": f"{fake.base_url}/token",
-                f"{name}_userinfo_url": f"{fake.base_url}/userinfo",
+                f"{name}_jwks_url": fake.jwks_url,
+                f"{name}_issuer": fake.issuer_setting,
             }
         return load_settings(**(values | overrides))
 
