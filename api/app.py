@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import auth, body_limit, events, health, incidents, mailboxes, openapi, reconnect
+from api import auth, body_limit, events, health, incidents, mailboxes, openapi, reconnect, reports
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
 from api.web import init_database
@@ -30,4 +30,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)
     app.register_blueprint(incidents.bp)  # provider incidents (proactive DMs, issue 6)
+    app.register_blueprint(reports.bp)  # the outcomes report
     return app

@@ -64,7 +64,7 @@ def test_generated_requests_get_no_5xx_and_only_documented_responses(
     schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
     headers = {"Authorization": f"Bearer {api_keys['admin']}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 8  # 7 + GET /api/v1/incidents (issue 6)
+    assert len(operations) == 9  # 7 + GET /api/v1/incidents (issue 6) + GET /api/v1/reports/outcomes
 
     for operation in operations:
         if mode is GenerationMode.NEGATIVE and operation.path == "/healthz":

@@ -1,0 +1,123 @@
+"""The ledger of disconnections: applied once whatever the batches or the processes, rebuilt the same, and
+read by the report in a bounded number of statements."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, select
+
+from mailbox_assistant.db import make_session_factory
+from mailbox_assistant.outcomes import ledger
+from mailbox_assistant.outcomes.report import outcomes_report
+
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def seed_history(fleet, mailboxes: int = 3, prefix: str = "rep") -> None:
+    """Each mailbox: disconnected, reported again, reconnected, disconnected again (still open)."""
+    for number in range(mailboxes):
+        mailbox = fleet.mailbox(f"{prefix}{number}@acme.com")
+        fleet.disconnect(mailbox, START + number * MINUTE)
+        fleet.disconnect(mailbox, START + (number + 1) * MINUTE)
+        fleet.reconnect(mailbox, START + (number + 30) * MINUTE)
+        fleet.disconnect(mailbox, START + timedelta(hours=2))
+
+
+def ledger_rows(engine) -> list[tuple]:
+    """The ledger, without its ids (which depend on the order rows were written in)."""
+    columns = [c for c in ledger.ledger.c if c.name != "id"]
+    with engine.connect() as connection:
+        return sorted(connection.execute(select(*columns)).all(), key=lambda row: row.disconnect_event_id)
+
+
+def test_the_ledger_is_the_same_whatever_the_batch_size(fleet, engine):
+    seed_history(fleet)
+    sessions = make_session_factory(engine)
+
+    with sessions() as session:
+        assert ledger.catch_up(session, batch_size=2) == 12  # 9 disconnected events and 3 reconnected
+    in_small_batches = ledger_rows(engine)
+    with sessions() as session:
+        assert ledger.rebuild(session) == 12
+
+    assert ledger_rows(engine) == in_small_batches
+    assert len(in_small_batches) == 6  # each mailbox disconnected twice
+    first = in_small_batches[0]
+    assert first.reconnect_seconds == 30 * 60 and first.closes_at == first.disconnected_at + timedelta(
+        hours=2
+    )
+
+
+def test_a_second_catch_up_applies_nothing_and_writes_nothing(fleet, engine):
+    seed_history(fleet, mailboxes=1)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        ledger.catch_up(session)
+    statements = record_statements(engine)
+
+    with sessions() as session:
+        assert ledger.catch_up(session) == 0
+
+    assert not [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_processes_catching_up_at_once_apply_each_event_once(fleet, engine):
+    seed_history(fleet, mailboxes=5)
+    sessions = make_session_factory(engine)
+    errors: list[BaseException] = []
+
+    def catch_up() -> None:
+        try:
+            with sessions() as session:
+                ledger.catch_up(session, batch_size=3)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=catch_up) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(ledger_rows(engine)) == 10
+
+
+def test_the_report_takes_the_same_few_statements_for_3_or_30_disconnections(fleet, engine):
+    sessions = make_session_factory(engine)
+    with_new_events, without = [], []
+    for mailboxes in (3, 30):
+        seed_history(fleet, mailboxes=mailboxes - len(without) * 3, prefix=f"round{len(without)}-")
+        fleet.escalate(fleet.mailbox(f"case{mailboxes}@acme.com"), START)
+        fleet.vote(fleet.mailbox(f"vote{mailboxes}@acme.com"), START, helpful=True)
+        for counts in (with_new_events, without):  # the report catches the ledger up, then reads it
+            statements = record_statements(engine)
+            with sessions() as session:
+                report = outcomes_report(session, START - timedelta(days=1), START + timedelta(days=1))
+            event.remove(engine, "before_cursor_execute", statements.listener)
+            assert report.totals.disconnections == mailboxes * 2
+            counts.append(len(statements))
+
+    # Nothing new: the cursor, the newest event id, then the report's three reads (plus SQLite's BEGINs).
+    assert without[0] == without[1] <= 8
+    # New events (fewer than a batch): one write transaction more, whatever their number.
+    assert with_new_events[0] == with_new_events[1] <= 16
+
+
+class _Statements(list):
+    listener = None
+
+
+def record_statements(engine) -> _Statements:
+    """The SQL statements `engine` runs from now on."""
+    statements = _Statements()
+
+    def listener(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    statements.listener = listener
+    event.listen(engine, "before_cursor_execute", listener)
+    return statements
