@@ -14,4 +14,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the Flask app; imported lazily so the models stay usable without Flask."""
     from api.app import create_app as _create_app
 
+    if settings is None:  # a process starting (gunicorn 'api:create_app()'): check what it needs now
+        from mailbox_assistant.settings import load_settings
+
+        settings = load_settings()
+        settings.check_for("api")
     return _create_app(settings)

@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None, bolt_app: App | None = None) ->
     """The Flask app around the Bolt app; built from the environment when nothing is passed."""
     from bot.app import build_bot
 
-    settings = settings or get_settings()
+    if settings is None:  # a process starting (gunicorn 'bot.http:create_app()'): check what it needs now
+        settings = get_settings()
+        settings.check_for("bot-http")
     configure_logging(settings.log_level)
     settings.require("slack_signing_secret")
     verifier = SignatureVerifier(settings.slack_signing_secret.get_secret_value())
@@ -81,14 +83,12 @@ def read_body(req: Request) -> bytes | None:
     """The raw body, read in chunks; None as soon as it is larger than MAX_BODY_BYTES."""
     if req.content_length is not None and req.content_length > MAX_BODY_BYTES:
         return None
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     while chunk := req.stream.read(READ_CHUNK_BYTES):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
+        if len(body) + len(chunk) > MAX_BODY_BYTES:
             return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+        body += chunk
+    return bytes(body)
 
 
 def is_signed(verifier: SignatureVerifier, body: str, req: Request) -> bool:

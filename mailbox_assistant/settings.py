@@ -83,9 +83,17 @@ class Settings(BaseSettings):
     slack_messages_per_second: float = Field(default=50.0, gt=0)  # shared by all workers
     slack_channel_messages_per_second: float = Field(default=1.0, gt=0)
     # --- end of proactive messages settings ---
+    # --- support's page (/support): who may sign in, and "Sign in with Slack" (OpenID Connect) ---
+    support_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()  # with ADMIN_SLACK_IDS
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    slack_openid_authorize_url: str = "https://slack.com/openid/connect/authorize"
+    slack_openid_token_url: str = "https://slack.com/api/openid.connect.token"
+    support_session_hours: float = Field(default=8.0, gt=0)
+    # --- end of support page settings ---
     log_level: str = "INFO"
 
-    @field_validator("admin_slack_ids", mode="before")
+    @field_validator("admin_slack_ids", "support_slack_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
@@ -97,6 +105,25 @@ class Settings(BaseSettings):
         for name in names:
             if getattr(self, name) in (None, ""):
                 raise ConfigError(f"missing required setting {name.upper()}")
+
+    def oauth_providers(self) -> list[str]:
+        """The OAuth providers this deployment reconnects with (their client id is set)."""
+        return [name for name in ("google", "microsoft") if getattr(self, f"{name}_client_id")]
+
+    def check_for(self, process: str) -> None:
+        """Stop `process` (api, bot-http, bot-socket, worker) at start, with one line naming the first
+        setting it needs that is missing or unusable, instead of failing on the first request."""
+        needs = {
+            "api": [],
+            "bot-http": ["slack_bot_token", "slack_signing_secret", "status_api_key"],
+            "bot-socket": ["slack_bot_token", "slack_app_token", "status_api_key"],
+            "worker": ["status_api_key", "slack_bot_token"],
+        }[process]
+        if process in ("api", "worker") and self.oauth_providers():
+            # Reconnecting signs links (SECRET_KEY) and keeps tokens encrypted (TOKEN_ENCRYPTION_KEY).
+            needs += ["token_encryption_key"] + (["secret_key"] if process == "api" else [])
+            needs += [f"{name}_client_secret" for name in self.oauth_providers()]
+        self.require(*needs)
 
 
 def load_settings(**overrides: object) -> Settings:

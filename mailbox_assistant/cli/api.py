@@ -42,6 +42,7 @@ def run_api(args: argparse.Namespace) -> int:
     from api import create_app
 
     settings = load_settings()
+    settings.check_for("api")
     logging.basicConfig(level=settings.log_level.upper(), format="%(message)s")
     # Werkzeug's own access line carries the query string; api.requests logs each request instead.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -27,7 +27,7 @@ def run_bot(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     if args.http:
         return _serve_http(settings, args.host, args.port)
-    settings.require("slack_bot_token", "slack_app_token")
+    settings.check_for("bot-socket")
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_bot
@@ -44,7 +44,7 @@ def _serve_http(settings, host: str, port: int) -> int:
 
     from bot.http import create_app
 
-    settings.require("slack_bot_token", "slack_signing_secret")
+    settings.check_for("bot-http")
     # Werkzeug's access lines only at DEBUG: Slack posts every event here.
     logging.getLogger("werkzeug").setLevel(max(logging.INFO + 1, logging.getLogger().level))
     server = make_server(host, port, create_app(settings), threaded=True)

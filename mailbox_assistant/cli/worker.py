@@ -23,6 +23,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from worker.runner import run_each_in_its_thread, run_job_once
 
     settings = load_settings()
+    settings.check_for("worker")
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     jobs = build_jobs(settings)
     if args.once:

@@ -53,6 +53,7 @@ def procfile_bot(database_url: str, fake_slack, tmp_path: Path) -> Iterator[tupl
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": fake_slack.base_url,
         "STATUS_API_URL": "http://127.0.0.1:9",
+        "STATUS_API_KEY": "mba_test",
         "LOG_LEVEL": "INFO",
     }
     with log.open("wb") as out:
