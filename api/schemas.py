@@ -315,7 +315,7 @@ class Problem(BaseModel):
     errors: list[ProblemDetail] | None = None
 
 
-# --- Provider incidents (issue 6: api/incidents.py) ---------------------------------------------------
+# --- Provider incidents (api/incidents.py) ---------------------------------------------------
 
 
 class IncidentQuery(Input):

@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Answers in flight per process; the rest wait in the executor's queue (Slack was acked already). Each
 # answer is mostly CPU now (one status API call, one or two one-statement writes), so more threads only
-# queue for the GIL, and so do the acks on gunicorn's threads: under bench/bot_latency.py on PostgreSQL,
-# 16 threads gave an ack p99 of 105-159 ms, 8 gave 83-108 ms, 4 gave 39-59 ms (and a lower reply p50).
+# queue for the GIL, and so do the acks on gunicorn's threads: bench/bot_latency.py measured fewer
+# threads giving a lower ack p99 (figures in the README).
 LISTENER_THREADS = 4
 
 

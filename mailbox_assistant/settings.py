@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     microsoft_client_secret: SecretStr | None = None
     microsoft_authorize_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
     microsoft_token_url: str = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
-    # --- reconnect links and OAuth apps (issue 7) ---
+    # --- reconnect links and OAuth apps ---
     # ID tokens are verified against the provider's signing keys (JWKS) and issuer
     google_jwks_url: str = "https://www.googleapis.com/oauth2/v3/certs"
     google_issuer: str = "https://accounts.google.com"
@@ -67,10 +67,9 @@ class Settings(BaseSettings):
     token_refresh_margin_seconds: float = Field(default=600.0, ge=0)
     token_monitor_interval_seconds: float = Field(default=30.0, gt=0)
     token_expiry_warning_hours: float = Field(default=48.0, ge=0)
-    # --- end of reconnect settings ---
 
     reminder_hours: float = Field(default=24.0, gt=0)
-    # --- proactive messages (issue 6) ---
+    # --- proactive messages ---
     notify_page_size: int = Field(default=200, ge=1, le=1000)  # events read per feed request
     notify_concurrency: int = Field(default=16, ge=1, le=64)  # owners served at once per worker
     notify_lease_seconds: float = Field(default=30.0, gt=0)  # a killed worker's owners wait this long
@@ -82,7 +81,6 @@ class Settings(BaseSettings):
     incident_quiet_minutes: float = Field(default=120.0, gt=0)  # closes after this long without news
     slack_messages_per_second: float = Field(default=50.0, gt=0)  # shared by all workers
     slack_channel_messages_per_second: float = Field(default=1.0, gt=0)
-    # --- end of proactive messages settings ---
     # --- support's page (/support): who may sign in, and "Sign in with Slack" (OpenID Connect) ---
     support_slack_ids: Annotated[frozenset[str], NoDecode] = frozenset()  # with ADMIN_SLACK_IDS
     slack_client_id: str | None = None
@@ -90,7 +88,6 @@ class Settings(BaseSettings):
     slack_openid_authorize_url: str = "https://slack.com/openid/connect/authorize"
     slack_openid_token_url: str = "https://slack.com/api/openid.connect.token"
     support_session_hours: float = Field(default=8.0, gt=0)
-    # --- end of support page settings ---
     log_level: str = "INFO"
 
     @field_validator("admin_slack_ids", "support_slack_ids", mode="before")

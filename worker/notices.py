@@ -1,4 +1,4 @@
-"""Proactive DMs (issue 6): the three jobs of the worker, wired from the settings."""
+"""Proactive DMs: the three jobs of the worker, wired from the settings."""
 
 from __future__ import annotations
 

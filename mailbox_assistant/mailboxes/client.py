@@ -74,7 +74,7 @@ class StatusClient:
         data = self._get(f"/api/v1/mailboxes/{mailbox_id}/events", {"limit": limit}, absent=(404,))
         return list(data.get("items", [])) if data else []
 
-    # -- the worker's reads (proactive messages, issue 6) -------------------------------------------
+    # -- the worker's reads (proactive messages) -------------------------------------------
 
     def event_page(self, after: int, limit: int = 200) -> tuple[list[dict[str, Any]], int]:
         """One page of the event feed after event id `after`: its items and `next_after`."""
