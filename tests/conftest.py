@@ -21,6 +21,7 @@ from mailbox_assistant.db import make_engine, make_session_factory, session_scop
 from mailbox_assistant.settings import Settings, load_settings
 from migrations import upgrade
 from tests.fakes.loopback import LoopbackServer
+from tests.fakes.slack import FakeSlack
 
 DATABASE_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -63,6 +64,27 @@ class _Databases:
 def _admin_engine(server_url: URL) -> Engine:
     """An AUTOCOMMIT engine on the server's database (CREATE/DROP DATABASE refuse transactions)."""
     return create_engine(server_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+_SLACK_STAND_INS = pytest.StashKey[list[FakeSlack]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test that sent the Slack stand-in what Slack refuses fails (FakeSlack.expect_refusals opts out)."""
+    stand_ins = [value for value in getattr(item, "funcargs", {}).values() if isinstance(value, FakeSlack)]
+    item.stash[_SLACK_STAND_INS] = stand_ins
+    yield
+    for stand_in in stand_ins:
+        stand_in.assert_nothing_refused()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """What reached the stand-in after the test body (answers still running as fixtures stop) counts too."""
+    yield
+    for stand_in in item.stash.get(_SLACK_STAND_INS, []):
+        stand_in.assert_nothing_refused()
 
 
 @pytest.fixture(scope="session")

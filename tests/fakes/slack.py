@@ -1,7 +1,9 @@
-"""A loopback stand-in for Slack's Web API and response_urls: records requests, can be scripted to fail."""
+"""A loopback stand-in for Slack's Web API and response_urls: records requests, refuses what Slack refuses
+(Block Kit and its limits, see tests.fakes.block_kit), can be scripted to fail."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -12,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes import block_kit
 from tests.fakes.loopback import LoopbackServer
 
 BOT_USER_ID = "U0BOT"
@@ -21,20 +24,28 @@ TEAM_ID = "T0TEAM"
 
 @dataclass
 class Call:
-    """One request the stand-in received: the Web API method (or `response_url`) and its full body."""
+    """One request the stand-in received: the Web API method (or `response_url`), its full body, and why
+    Slack would refuse it (empty when Slack accepts it)."""
 
     method: str
     body: dict[str, Any]
     path: str
     received_at: float = field(default_factory=time.perf_counter)
+    problems: tuple[block_kit.Problem, ...] = ()
 
 
 class FakeSlack:
-    """Slack's Web API on 127.0.0.1, port 0: `base_url` for WebClient, `response_url()` for payloads."""
+    """Slack's Web API on 127.0.0.1, port 0: `base_url` for WebClient, `response_url()` for payloads.
+
+    A chat.*, views.* or response_url payload Slack would refuse is refused with Slack's answer and kept
+    in `refused`; the test that sent it fails (tests/conftest.py) unless it called `expect_refusals()`."""
 
     def __init__(self) -> None:
         self.users: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
+        self.refused: list[Call] = []  # kept across reset(), so a refusal cannot be forgotten
+        self._refusals_expected = False
+        self._refusals_reported = 0
         self.on_call: list[Callable[[Call], None]] = []  # hooks run as each call arrives (benchmarks)
         self._failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._changed = threading.Condition()
@@ -125,8 +136,22 @@ class FakeSlack:
 
         return self.wait_for(enough, timeout)
 
+    def expect_refusals(self) -> None:
+        """This test sends what Slack refuses on purpose: its refusals do not fail it."""
+        self._refusals_expected = True
+
+    def assert_nothing_refused(self) -> None:
+        """Fail with what Slack would have refused, and why, unless refusals were expected; each refusal
+        is reported once."""
+        with self._changed:
+            unreported = self.refused[self._refusals_reported :]
+            self._refusals_reported = len(self.refused)
+        if unreported and not self._refusals_expected:
+            lines = [f"{call.method}: {', '.join(map(str, call.problems))}" for call in unreported]
+            raise AssertionError("Slack would refuse what the test sent:\n" + "\n".join(lines))
+
     def reset(self) -> None:
-        """Forget recorded calls and scripted failures."""
+        """Forget recorded calls and scripted failures (not refusals: the test still fails for them)."""
         with self._changed:
             self.calls.clear()
             self._failures.clear()
@@ -140,7 +165,11 @@ class FakeSlack:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         body = self._parse(request)
         failure = self._take_failure(method)
-        if failure is None:
+        problems = block_kit.problems(method, body) if failure is None else []
+        if problems:
+            status, content_type, text = block_kit.refusal(method, problems)
+            response = Response(text, status, content_type=content_type)
+        elif failure is None:
             response = self._answer(method, body)
         else:
             status, headers = failure
@@ -150,11 +179,13 @@ class FakeSlack:
                 headers=headers,
                 content_type="application/json",
             )
-        call = Call(method=method, body=body, path=path, received_at=arrived)
+        call = Call(method=method, body=body, path=path, received_at=arrived, problems=tuple(problems))
         for hook in self.on_call:
             hook(call)
         with self._changed:
             self.calls.append(call)
+            if problems:
+                self.refused.append(call)
             self._changed.notify_all()
         return response(environ, start_response)
 
@@ -173,7 +204,9 @@ class FakeSlack:
             body.update(dict(parse_qsl(raw)))
         for key in ("blocks", "view", "attachments"):
             if isinstance(body.get(key), str):
-                body[key] = json.loads(body[key])
+                # What is not JSON stays a string: the payload's checks refuse it, as Slack does.
+                with contextlib.suppress(ValueError):
+                    body[key] = json.loads(body[key])
         return body
 
     def _answer(self, method: str, body: dict[str, Any]) -> Response:
@@ -195,6 +228,8 @@ class FakeSlack:
             "chat.update": lambda: {"channel": body.get("channel"), "ts": body.get("ts")},
             "views.publish": lambda: {"view": {"id": "V" + ts}},
             "views.open": lambda: {"view": {"id": "V" + ts}},
+            "views.update": lambda: {"view": {"id": body.get("view_id") or "V" + ts}},
+            "views.push": lambda: {"view": {"id": "V" + ts}},
             "response_url": lambda: {},
         }
         if method not in answers:
