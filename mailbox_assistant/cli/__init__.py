@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "mailbox_assistant.cli.bot",
     "mailbox_assistant.cli.api",
     "mailbox_assistant.cli.escalations",
+    "mailbox_assistant.cli.tokens",
     "mailbox_assistant.cli.report",
 ]
 

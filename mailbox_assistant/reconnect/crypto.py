@@ -12,9 +12,9 @@ __all__ = ["InvalidToken", "TokenCipher", "cipher_from_settings", "new_key"]
 class TokenCipher:
     """Encrypts with the first (newest) key and decrypts with any of them, so keys can be rotated.
 
-    Rotation: put a new key first in TOKEN_ENCRYPTION_KEY (comma-separated, newest first), run
-    `rotate` over stored values (the token monitor re-encrypts whatever it refreshes anyway), then
-    drop the old key.
+    Rotation: put a new key first in TOKEN_ENCRYPTION_KEY (comma-separated, newest first) on every
+    process, run `mailbox-assistant tokens rotate` (reconnect.rotation, which calls `rotate` on every
+    stored value), then drop the old key once it reports no unreadable token.
     """
 
     def __init__(self, keys: list[str]) -> None:

@@ -5,6 +5,9 @@
 - A refusal of our own app (invalid_client, unauthorized_client: a wrong or expired client secret) is our
   configuration fault: it is logged at error level and retried with backoff, and nobody is disconnected.
 - Transient failures (5xx, 429, timeouts, connection errors) back off and retry; nobody is disconnected.
+- A stored token that no key of TOKEN_ENCRYPTION_KEY opens (the key that wrote it was dropped) can
+  never be refreshed: it is reported once, at error level and as a `disconnected` event, so the owner
+  is asked to reconnect, and its tokens are dropped.
 - A Google app in "Testing" gives refresh tokens that die 7 days after consent: one `error` event warns
   ahead of time (history only; the bot can mention it).
 """
@@ -38,6 +41,10 @@ from mailbox_assistant.settings import Settings
 
 logger = logging.getLogger(__name__)
 GOOGLE_TESTING_REFRESH_LIFETIME = timedelta(days=7)
+UNREADABLE_TOKEN = (
+    "The stored OAuth tokens of this mailbox cannot be decrypted: no key in TOKEN_ENCRYPTION_KEY opens "
+    "them (the key that wrote them was removed), so they cannot be refreshed. Sign in again to reconnect."
+)
 # A transient failure (provider down, app misconfigured) never disconnects anyone: never given up.
 RETRY = RetryPolicy(first=timedelta(seconds=30), cap=timedelta(minutes=15))
 
@@ -89,7 +96,8 @@ class TokenMonitor:
             return claim_due(session, self.clock(), margin, self.lease, self.batch_size)
 
     def refresh(self, claim: Claim) -> str:
-        """Refresh one claimed token; returns the outcome: refreshed, transient, disconnected or lost."""
+        """Refresh one claimed token; returns the outcome: refreshed, transient, disconnected, unreadable
+        or lost."""
         provider = get_provider(self.settings, claim.provider)
         now = self.clock()
         with self.sessions() as session:
@@ -98,10 +106,12 @@ class TokenMonitor:
             try:
                 refresh_token = self.cipher.decrypt(claim.refresh_token_enc) or ""
             except InvalidToken:
-                logger.error("token of mailbox %s: no key in TOKEN_ENCRYPTION_KEY opens it", claim.mailbox_id)
-                return self._transient(
-                    session, claim, "stored token unreadable with TOKEN_ENCRYPTION_KEY", now
+                logger.error(
+                    "token of mailbox %s: no key in TOKEN_ENCRYPTION_KEY opens it; recorded as disconnected "
+                    "(the owner must reconnect)",
+                    claim.mailbox_id,
                 )
+                return "unreadable" if save_refusal(session, claim, UNREADABLE_TOKEN, now) else "lost"
             try:
                 token = oauth.refresh_access_token(
                     provider, refresh_token, self.settings.oauth_timeout_seconds

@@ -119,7 +119,8 @@ def save_transient_failure(
 
 
 def save_refusal(session: Session, claim: Claim, raw_error: str, now: datetime) -> bool:
-    """The provider refused the refresh token: record `disconnected` with its raw error, drop the tokens.
+    """The refresh token is no use any more (the provider refused it, or no configured key opens it):
+    record `disconnected` with the raw error, drop the tokens, so the mailbox is not claimed again.
 
     One transaction: the event (classified by the knowledge base from the raw error) and the token row;
     nothing is recorded when the claim was lost (e.g. the user reconnected meanwhile).
