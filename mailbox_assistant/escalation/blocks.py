@@ -69,7 +69,7 @@ def choose_mailbox(mailboxes: list[Mailbox]) -> tuple[str, list[Block]]:
     buttons = [
         {
             "type": "button",
-            "action_id": f"escalate:{mailbox.id}",
+            "action_id": b.opaque_id("escalate", mailbox.id),
             "text": b.plain(mailbox.email[:75]),
             "value": mailbox.id,
         }
