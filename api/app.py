@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import auth, body_limit, events, health, incidents, mailboxes, openapi, reconnect, reports
+from api import (
+    auth,
+    body_limit,
+    events,
+    health,
+    incidents,
+    mailboxes,
+    openapi,
+    reconnect,
+    reports,
+    support,
+    support_auth,
+)
 from api.errors import register_error_handlers
 from api.request_log import init_request_log
 from api.web import init_database
@@ -31,4 +43,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)
     app.register_blueprint(incidents.bp)  # provider incidents (proactive DMs, issue 6)
     app.register_blueprint(reports.bp)  # the outcomes report
+    app.register_blueprint(support_auth.bp)  # support's page: sign-in (HTML)
+    app.register_blueprint(support.bp)  # support's page (HTML)
     return app

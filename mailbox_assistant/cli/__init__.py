@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "mailbox_assistant.cli.escalations",
     "mailbox_assistant.cli.tokens",
     "mailbox_assistant.cli.report",
+    "mailbox_assistant.cli.support_link",
 ]
 
 

@@ -11,7 +11,11 @@ from api.app import create_app
 from api.auth import requires
 
 PUBLIC = {"static", "health.get_health", "openapi.get_openapi"}
-PUBLIC_PREFIXES = ("reconnect.",)  # signed, expiring links: the link is the credential
+PUBLIC_PREFIXES = (
+    "reconnect.",  # signed, expiring links: the link is the credential
+    "support.",  # support's page: a signed session cookie is the credential (tests/outcomes)
+    "support_sign_in.",
+)
 
 
 def example_path(rule: str) -> str:

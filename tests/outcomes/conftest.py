@@ -1,24 +1,32 @@
 """Outcome fixtures: the bot's (signed Slack requests, the Slack stand-in, the live status API), a way to
-wait for the votes the bot records after it answers a click, and a fleet to seed the report with."""
+wait for the votes the bot records after it answers a click, a fleet to seed the report with, and
+support's page (its app, sign-in links, a signed-in browser, Slack's OpenID Connect stand-in)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
+from pydantic import SecretStr
 from sqlalchemy import Engine, func, insert, select
 
+from api import create_app
+from api.web import dispose_database
+from mailbox_assistant.db import make_session_factory
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.mailboxes.models import Mailbox
 from mailbox_assistant.mailboxes.status import Failure
 from mailbox_assistant.mailboxes.status import Mailbox as MailboxStatus
 from mailbox_assistant.outcomes.feedback import Click
 from mailbox_assistant.outcomes.models import FeedbackVote
+from mailbox_assistant.outcomes.signin import create_sign_in
 from mailbox_assistant.outcomes.votes import FeedbackVotes
+from mailbox_assistant.settings import Settings
 from tests.bot.conftest import (  # noqa: F401  (fixtures shared with the bot's tests)
     _no_slack_environment,
     bot_http,
@@ -27,6 +35,7 @@ from tests.bot.conftest import (  # noqa: F401  (fixtures shared with the bot's 
     seed,
     slack,
 )
+from tests.outcomes.slack_openid import CLIENT_ID, CLIENT_SECRET, FakeSlackOpenId
 
 TOKEN_EXPIRED = "invalid_grant: Token has been expired or revoked."
 
@@ -88,9 +97,12 @@ class Fleet:
     def escalate(self, mailbox_id: int, at: datetime, asker: str = "U_ANA") -> None:
         """A support case about the mailbox, opened at `at` (as the escalation desk writes it)."""
         with self.engine.connect() as connection:
-            email = connection.execute(select(Mailbox.email).where(Mailbox.id == mailbox_id)).scalar()
+            email, provider = connection.execute(
+                select(Mailbox.email, Mailbox.provider).where(Mailbox.id == mailbox_id)
+            ).one()
         row = {
             "mailbox_email": email,
+            "provider": provider,
             "asker_slack_id": asker,
             "asker_name": asker,
             "mailbox_ref": str(mailbox_id),
@@ -149,3 +161,62 @@ class Fleet:
 def fleet(client: FlaskClient, api_keys: dict[str, str], engine: Engine) -> Fleet:
     """Seed mailboxes, events, cases and votes; read the report."""
     return Fleet(client, api_keys, engine)
+
+
+@pytest.fixture
+def slack_openid() -> Iterator[FakeSlackOpenId]:
+    """Slack's OpenID Connect on a loopback port, signing in U_SUPPORT (sam@acme.com) by default."""
+    fake = FakeSlackOpenId().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def support_settings(settings: Settings, slack_openid: FakeSlackOpenId) -> Settings:
+    """Settings with support's page set up: a secret key, Sign in with Slack, who may sign in."""
+    return settings.model_copy(
+        update={
+            "secret_key": SecretStr("support-test-secret-key-32-bytes!!"),
+            "public_url": "http://support.test",
+            "support_slack_ids": frozenset({"U_SUPPORT"}),
+            "admin_slack_ids": frozenset({"U_ADMIN"}),
+            "slack_client_id": CLIENT_ID,
+            "slack_client_secret": SecretStr(CLIENT_SECRET),
+            "slack_openid_authorize_url": slack_openid.authorize_url,
+            "slack_openid_token_url": slack_openid.token_url,
+        }
+    )
+
+
+@pytest.fixture
+def support_app(support_settings: Settings) -> Iterator[Flask]:
+    """The status API app (support's page included) with those settings."""
+    app = create_app(support_settings)
+    app.config.update(TESTING=True)
+    yield app
+    dispose_database(app)
+
+
+@pytest.fixture
+def support_client(support_app: Flask) -> FlaskClient:
+    """A browser on support's page, not signed in."""
+    return support_app.test_client()
+
+
+@pytest.fixture
+def sign_in_link(support_app: Flask) -> Callable[[str], str]:
+    """sign_in_link(email) → the path of a new single-use sign-in link (as support-link makes it)."""
+
+    def make(email: str = "sam@acme.com") -> str:
+        with make_session_factory(support_app.extensions["database"]["engine"])() as session:
+            return f"/support/sign-in/{create_sign_in(session, email)}"
+
+    return make
+
+
+@pytest.fixture
+def signed_in(support_client: FlaskClient, sign_in_link: Callable[[str], str]) -> FlaskClient:
+    """A browser on support's page, signed in with a sign-in link."""
+    response = support_client.post(sign_in_link("sam@acme.com"))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return support_client

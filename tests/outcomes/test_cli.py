@@ -64,3 +64,25 @@ def test_a_period_before_the_last_week_holds_nothing(cli_database, fleet, capsys
 def test_report_refuses_a_period_it_cannot_read(cli_database, capsys, argv):
     assert main(["report", *argv]) == 2
     assert "mailbox-assistant report:" in capsys.readouterr().out
+
+
+def test_support_link_prints_a_link_that_signs_in_once(cli_database, monkeypatch, capsys, support_app):
+    monkeypatch.setenv("SECRET_KEY", "support-test-secret-key-32-bytes!!")
+    monkeypatch.setenv("PUBLIC_URL", "http://support.test")
+
+    assert main(["support-link", "--email", "Sam@Acme.com"]) == 0
+
+    link = capsys.readouterr().out.strip().splitlines()[-1]
+    assert link.startswith("http://support.test/support/sign-in/")
+    browser = support_app.test_client()
+    path = link.removeprefix("http://support.test")
+    assert browser.post(path).status_code == 303 and browser.get("/support").status_code == 200
+    assert browser.post(path).status_code == 410
+
+
+def test_support_link_needs_an_address_and_a_secret_key(cli_database, monkeypatch, capsys):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+
+    assert main(["support-link", "--email", "not an address"]) == 2
+    assert main(["support-link", "--email", "sam@acme.com"]) == 2
+    assert "SECRET_KEY" in capsys.readouterr().err
