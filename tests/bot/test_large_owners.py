@@ -39,7 +39,7 @@ def big_fleet(engine) -> list[int]:
 
 
 def test_every_mailbox_of_an_owner_with_1100_is_read_through_the_cursor(big_fleet, live_api, api_keys):
-    source = StatusClient(live_api, api_keys["read"])
+    source = StatusClient(live_api, api_keys["read"], timeout=10.0)  # paging is tested here, not speed
 
     mailboxes = source.mailboxes_for("BIG@acme.com")
 
@@ -49,7 +49,7 @@ def test_every_mailbox_of_an_owner_with_1100_is_read_through_the_cursor(big_flee
 
 
 def test_one_address_is_found_with_one_request(big_fleet, live_api, api_keys, caplog):
-    source = StatusClient(live_api, api_keys["read"])
+    source = StatusClient(live_api, api_keys["read"], timeout=10.0)
     caplog.set_level(logging.INFO, logger="api.requests")
 
     found = source.mailbox_by_email("Box1050@ACME.com")
