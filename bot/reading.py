@@ -14,10 +14,21 @@ import knowledge
 from knowledge.language import detect_language
 from mailbox_assistant.conversations.types import Question
 
-EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# A message is read by its head and tail: a pasted error's code is as often last as first, and a bound
+# keeps the time of every pattern below bounded (Slack allows 40,000 characters).
+MAX_READ = 4000
+TAIL_CHARS = 1000
+CUT_REACH = 200  # a cut moves to a space this close, so no word is read in halves
+# Every pattern is linear in the text: quantifiers are bounded or their class stops at the next
+# delimiter ('<', '@', '?'), and none may restart the same long scan at each position.
+# An address: local part ≤ 64 characters, starting where a run of address characters starts; labels
+# of the domain ≤ 63.
+EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,63}"
+)
 _SLACK_LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]+)>|<(?:mailto:)?([^<>|@!#]+@[^<>|]+)>")
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
-_MENTION = re.compile(r"<[@!#][^>]*>")
+_USER_MENTION = re.compile(r"<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>")
+_MENTION = re.compile(r"<[@!#][^<>]*>")
 _PERSONAL = re.compile(r"\b(my|mine|i|i'm|im|me|our|ours|we|us)\b", re.IGNORECASE)
 _GENERAL = re.compile(
     r"\b(mailboxes|inboxes|accounts|usually|generally|general|typically|common|commonly|reasons|"
@@ -68,21 +79,20 @@ _FRUSTRATED = re.compile(
     r"keeps? (happening|disconnecting|breaking)|every (single )?(day|week)|not again)\b|!!|\?!",
     re.IGNORECASE,
 )
-_ASKS_IF_FIXED = re.compile(
-    r"\b(fixed|resolved|working|work|back|connected|ok|okay|up)\b[^?]*\?|\bany (update|news|progress)\b",
-    re.I,
-)
+# Asking whether it is fixed: one of these words before a '?' ("is it working again?"), or "any update".
+_FIXED_WORD = re.compile(r"\b(fixed|resolved|working|work|back|connected|ok|okay|up)\b", re.I)
+_ANY_NEWS = re.compile(r"\bany (update|news|progress)\b", re.I)
 # Asking what to do ("how do I fix it?"): the steps, not a follow-up's short news.
 _ASKS_HOW = re.compile(
     r"\b(how|steps?|what (do|should|can) i do|what now|c[oó]mo|comment|wie|que fa(is|ire))\b", re.I
 )
 # "frank's inbox", "Frank Moreau's mailbox"; "what about frank?" (the whole message).
 _POSSESSIVE = re.compile(
-    r"\b((?:[A-Z][\w.-]+ )?[A-Za-z][\w.-]*)['’]s\s+(?:\w+\s+){0,2}?"
+    r"\b((?:[A-Z][\w.-]{1,40} )?[A-Za-z][\w.-]{0,40})['’]s\s{1,3}(?:\w{1,40}\s{1,3}){0,2}?"
     r"(mailbox|inbox|email|e-mail|mail|account|gmail|outlook|connection)\b"
 )
 _WHAT_ABOUT = re.compile(
-    r"^(?:and |but |ok |so )?(?:what|how) about ([A-Za-z][\w.-]*(?: [A-Z][\w.-]*)?)\W*$", re.I
+    r"^(?:and |but |ok |so )?(?:what|how) about ([A-Za-z][\w.-]{0,40}(?: [A-Z][\w.-]{0,40})?)\W*$", re.I
 )
 _NOT_NAME_WORDS = """it that what there here who he she one let everyone everybody someone somebody
     anyone anybody
@@ -96,15 +106,16 @@ _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: bool = False) -> Question:
     """Clean Slack markup from a message and work out what is being asked (`with_file`: a file came
     with it, which the bot cannot read; `bot_user_id`: the bot's own mention, which names no one)."""
-    mentioned = [uid for uid in _USER_MENTION.findall(raw_text or "") if uid != bot_user_id]
-    text = _MENTION.sub(" ", _SLACK_LINK.sub(_link_text, raw_text or ""))
+    raw_text = _head_and_tail(raw_text or "")
+    mentioned = [uid for uid in _USER_MENTION.findall(raw_text) if uid != bot_user_id]
+    text = _MENTION.sub(" ", _SLACK_LINK.sub(_link_text, raw_text))
     text = " ".join(text.split())
     language = detect_language(text)
     if not text or _HELP.match(text):
         if with_file:
             return Question(text=text, intent="why_disconnected", with_file=True, language=language)
         return Question(text=text, intent="other", wants_help=True, topic="help", language=language)
-    found = EMAIL.search(text)
+    found = EMAIL.search(text) if "@" in text else None
     intent, named_reason = knowledge.match(text)
     named_reason = named_reason if named_reason and named_reason != "unknown" else None
     name = None if found or mentioned else _person_named(text)
@@ -124,11 +135,32 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         about_name=name,
         follow_up=topic == "mailbox" and bool(_FOLLOW_UP.search(text)),
         frustrated=bool(_FRUSTRATED.search(text)) or _shouting(text),
-        asks_if_fixed=bool(_ASKS_IF_FIXED.search(text)),
+        asks_if_fixed=_asks_if_fixed(text),
         asks_how=bool(_ASKS_HOW.search(text)),
         language=language,
         with_file=with_file,
     )
+
+
+def _head_and_tail(text: str) -> str:
+    """The part of a message that is read: all of it up to MAX_READ characters, else its head and its
+    last TAIL_CHARS, each cut at a space when one is near."""
+    if len(text) <= MAX_READ:
+        return text
+    head_end = MAX_READ - TAIL_CHARS - 1
+    space = text.rfind(" ", head_end - CUT_REACH, head_end)
+    head = text[: space if space > 0 else head_end]
+    tail_start = len(text) - TAIL_CHARS
+    space = text.find(" ", tail_start, tail_start + CUT_REACH)
+    tail = text[space + 1 if space >= 0 else tail_start :]
+    return head + "\n" + tail
+
+
+def _asks_if_fixed(text: str) -> bool:
+    """True for "is it fixed now?", "working again?", "any update": a word of _FIXED_WORD before a '?'
+    (searched up to the last '?', not from each word to a '?')."""
+    last_mark = text.rfind("?")
+    return bool(last_mark > 0 and _FIXED_WORD.search(text, 0, last_mark)) or bool(_ANY_NEWS.search(text))
 
 
 def _topic(text: str, intent: str, *, mailbox_clue: bool) -> str:

@@ -58,6 +58,7 @@ _LETTERS = {
     "de": "ßäöü",
 }
 _MIN_SCORE = 2  # less evidence than one word only that language uses, and the message is English
+MAX_CHARS = 4000  # of a message, the head is enough to tell its language
 
 
 def _fold(text: str) -> str:
@@ -77,12 +78,15 @@ for _lang, _words in _VOCABULARY.items():
     for _word in _words:
         _OWNERS.setdefault(_word, set()).add(_lang)
 _TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_MARKUP = re.compile(r"<[^>]*>|:[a-z0-9_+\-']+:|https?://\S+|\S+@\S+")
+# Slack markup, emoji, links and addresses, whose words are no language's. Linear: '<…>' stops at the
+# next '<', and an address is tried only where a word starts, so no long run is scanned again at each
+# of its characters.
+_MARKUP = re.compile(r"<[^<>]*>|:[a-z0-9_+\-']+:|https?://\S+|(?<!\S)[^\s@]+@\S+")
 
 
 def language_scores(text: str) -> dict[str, int]:
     """How much each language's cues weigh in `text` (for tests and tuning)."""
-    raw = _MARKUP.sub(" ", (text or "").lower())
+    raw = _MARKUP.sub(" ", (text or "")[:MAX_CHARS].lower())
     scores = dict.fromkeys(LANGUAGES, 0)
     for word in _TOKEN.findall(_fold(raw).replace("’", "'")):
         owners = _OWNERS.get(word, ())

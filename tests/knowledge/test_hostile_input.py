@@ -2,8 +2,9 @@
 
 import pytest
 
-from knowledge import classify, match
-from knowledge.loader import REASON_CODES
+from knowledge import classify, match, understand
+from knowledge.language import LANGUAGES, detect_language
+from knowledge.loader import INTENTS, REASON_CODES
 
 MEGABYTE = 1_000_000
 HOSTILE = {
@@ -19,6 +20,18 @@ HOSTILE = {
     "nul and surrogates": ("\x00\ud800" * (MEGABYTE // 2))
     .encode("utf-8", "surrogatepass")
     .decode("utf-8", "replace"),
+}
+
+# What a chat message can add: Slack markup that never closes, '\b' at every character, no '?'.
+QUESTIONS = {
+    **HOSTILE,
+    "dotted letters": "a." * (MEGABYTE // 2),
+    "apostrophes": "a'" * (MEGABYTE // 2),
+    "mentions without end": "<@" * (MEGABYTE // 2),
+    "link labels without end": "<a|" * (MEGABYTE // 3),
+    "possessives": "x's " * (MEGABYTE // 4),
+    "spaces and newlines": " \n" * (MEGABYTE // 2),
+    "accented letters": "é" * MEGABYTE,
 }
 
 
@@ -46,3 +59,16 @@ def test_a_long_error_is_read_by_its_head_and_tail():
 def test_repetitive_garbage_names_no_cause(name):
     # Each word counts once: repeating a word a million times must not make any cause certain.
     assert classify(HOSTILE[name])[0] == "unknown"
+
+
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_a_megabyte_of_hostile_chat_is_understood(name):
+    understanding = understand(QUESTIONS[name])
+
+    assert understanding.intent in INTENTS
+    assert understanding.reason is None or understanding.reason in REASON_CODES
+
+
+@pytest.mark.parametrize("name", sorted(QUESTIONS))
+def test_the_language_of_a_megabyte_of_hostile_chat_is_read(name):
+    assert detect_language(QUESTIONS[name]) in LANGUAGES
