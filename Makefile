@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/kb_accuracy.py
 	$(BIN)/python bench/api_load.py
 	$(BIN)/python bench/bot_latency.py
+	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/hostile_messages.py
 
 clean:
