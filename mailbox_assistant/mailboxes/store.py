@@ -29,7 +29,8 @@ from sqlalchemy.dialects.postgresql import Insert, psycopg2
 from sqlalchemy.orm import Session
 
 from knowledge import classify
-from mailbox_assistant.db import EVENT_ORDER_LOCK_KEY, begin_write, lock_event_order, settled_event_id
+from mailbox_assistant.db import begin_write
+from mailbox_assistant.mailboxes.feed import EVENT_ORDER_LOCK_KEY, lock_event_order, settled_event_id
 from mailbox_assistant.mailboxes.models import Event, Mailbox
 from mailbox_assistant.mailboxes.raw_errors import stored_error
 from mailbox_assistant.mailboxes.recent import RECENT

@@ -21,7 +21,8 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from mailbox_assistant.db import begin_write, settled_event_id
+from mailbox_assistant.db import begin_write
+from mailbox_assistant.mailboxes.feed import settled_event_id
 from mailbox_assistant.mailboxes.models import Event, Mailbox
 from mailbox_assistant.notices.models import WorkerCursor
 from mailbox_assistant.orm import utcnow
