@@ -67,7 +67,9 @@ def create_bolt_app(
     # Bolt logs a refused request's whole body at INFO; bot/http.py refuses those before Bolt sees them,
     # and logs them without the body.
     logging.getLogger("slack_bolt.RequestVerification").addFilter(_drop)
-    source = source or StatusClient(settings.status_api_url, _secret(settings.status_api_key))
+    source = source or StatusClient(
+        settings.status_api_url, _secret(settings.status_api_key), timeout=settings.status_api_timeout_seconds
+    )
     # Escalations and the conversation turns they copy live in the database (default: DATABASE_URL).
     engine = engine or make_engine(settings.database_url)
     conversations = ConversationLog(engine, retention=timedelta(days=settings.transcript_retention_days))

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///mailbox-assistant.db"
     status_api_url: str = "http://127.0.0.1:5000"
     status_api_key: SecretStr | None = None
+    status_api_timeout_seconds: float = Field(default=2.0, gt=0)  # the bot answers within Slack's patience
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

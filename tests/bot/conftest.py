@@ -61,6 +61,7 @@ def bot_settings(
         database_url=database_url,
         status_api_url=live_api,
         status_api_key=api_keys["read"],
+        status_api_timeout_seconds=10.0,  # a loaded test machine is slow; timeouts are tested apart
         slack_bot_token="xoxb-test",
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
