@@ -14,10 +14,11 @@ whole history again.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,7 @@ from mailbox_assistant.db import begin_write
 from mailbox_assistant.mailboxes.feed import settled_event_id
 from mailbox_assistant.mailboxes.models import Event, Mailbox
 from mailbox_assistant.notices.models import WorkerCursor
-from mailbox_assistant.orm import utcnow
+from mailbox_assistant.orm import UtcDateTime, utcnow
 from mailbox_assistant.outcomes.models import Disconnection
 
 CURSOR_NAME = "outcomes-ledger"
@@ -59,19 +60,26 @@ _STATE_EVENTS = (
     .order_by(_events.c.id)
     .limit(bindparam("batch"))
 )
-_OPEN = select(ledger.c.id, ledger.c.mailbox_id, ledger.c.disconnected_at).where(
-    ledger.c.mailbox_id.in_(bindparam("mailbox_ids", expanding=True)), ledger.c.reconnect_event_id.is_(None)
-)
-# A disconnection's follow-up time ends when the mailbox's next disconnection begins, if that is sooner.
-_CUT_SHORT = (
-    update(ledger)
-    .where(
-        ledger.c.mailbox_id == bindparam("next_mailbox_id"),
-        ledger.c.disconnected_at < bindparam("next_at"),
-        ledger.c.closes_at > bindparam("next_at"),
+# The mailboxes' disconnections that a batch may change: the open ones, and those still collecting
+# escalations and votes at the batch's earliest event (a new disconnection ends that time early).
+_RECENT = (
+    select(
+        ledger.c.id,
+        ledger.c.mailbox_id,
+        ledger.c.disconnected_at,
+        ledger.c.reconnect_event_id,
+        ledger.c.closes_at,
     )
-    .values(closes_at=bindparam("next_at"))
+    .where(
+        ledger.c.mailbox_id.in_(bindparam("mailbox_ids", expanding=True)),
+        or_(
+            ledger.c.reconnect_event_id.is_(None),
+            ledger.c.closes_at > bindparam("earliest", type_=UtcDateTime()),
+        ),
+    )
+    .order_by(ledger.c.mailbox_id, ledger.c.disconnect_event_id)
 )
+_CUT_SHORT = update(ledger).where(ledger.c.id == bindparam("row_id")).values(closes_at=bindparam("at"))
 _CLOSE = (
     update(ledger)
     .where(ledger.c.id == bindparam("row_id"))
@@ -102,13 +110,13 @@ def catch_up(session: Session, batch_size: int = BATCH_SIZE) -> int:
             return applied
 
 
-def rebuild(session: Session) -> int:
+def rebuild(session: Session, batch_size: int = BATCH_SIZE) -> int:
     """Empty the ledger and read the whole event history again; the number of state events applied."""
     begin_write(session)
     session.execute(delete(ledger))
     session.execute(update(_cursors).where(_cursors.c.name == CURSOR_NAME).values(position=0))
     session.commit()
-    return catch_up(session)
+    return catch_up(session, batch_size)
 
 
 def _high_water(session: Session) -> int:
@@ -141,59 +149,96 @@ def _apply_batch(session: Session, position: int, high: int, batch_size: int) ->
     return len(rows), done
 
 
+@dataclass
+class _Latest:
+    """A mailbox's latest disconnection as a batch knows it, and the write that carries its changes:
+    the row the batch inserts, the update closing an existing row, or (else) an update of its own."""
+
+    disconnected_at: datetime
+    open: bool
+    closes_at: datetime | None
+    row_id: int | None = None
+    inserted: dict[str, Any] | None = None
+    closing: dict[str, Any] | None = None
+
+
 def _apply(session: Session, rows: list[Any]) -> None:
-    """Open and close disconnections for `rows` (state events in id order)."""
-    mailbox_ids = sorted({row.mailbox_id for row in rows})
-    open_rows: dict[int, dict[str, Any]] = {
-        row.mailbox_id: {"row_id": row.id, "disconnected_at": row.disconnected_at}
-        for row in session.execute(_OPEN, {"mailbox_ids": mailbox_ids})
+    """Open and close disconnections for `rows` (state events in id order), in three bulk writes."""
+    latest: dict[int, _Latest] = {}
+    parameters = {
+        "mailbox_ids": sorted({row.mailbox_id for row in rows}),
+        "earliest": min(r.occurred_at for r in rows),
     }
-    new: list[dict[str, Any]] = []
+    for known in session.execute(_RECENT, parameters):
+        latest[known.mailbox_id] = _Latest(
+            known.disconnected_at, known.reconnect_event_id is None, known.closes_at, row_id=known.id
+        )
+    inserted: list[dict[str, Any]] = []
     closed: list[dict[str, Any]] = []
+    cut_short: list[dict[str, Any]] = []
     for row in rows:
-        current = open_rows.get(row.mailbox_id)
+        current = latest.get(row.mailbox_id)
         if row.type == "disconnected":
-            if current is None:
-                opened = {
-                    "mailbox_id": row.mailbox_id,
-                    "provider": row.provider,
-                    "reason": row.reason or "unknown",
-                    "disconnect_event_id": row.id,
-                    "disconnected_at": row.occurred_at,
-                    "day": row.occurred_at.date(),
-                    "reconnect_event_id": None,
-                    "reconnected_at": None,
-                    "reconnect_seconds": None,
-                    "closes_at": None,
-                }
-                new.append(opened)
-                open_rows[row.mailbox_id] = opened
-        elif current is not None:
-            # A reconnection recorded with an earlier time than its disconnection took no time at all.
-            seconds = max(0.0, (row.occurred_at - current["disconnected_at"]).total_seconds())
-            closing = {
-                "event_id": row.id,
-                "at": row.occurred_at,
-                "seconds": seconds,
-                "closes": row.occurred_at + FOLLOW_UP_TIME,
+            if current is not None and current.open:
+                continue  # reported again while disconnected: the same disconnection
+            if (
+                current is not None
+                and current.closes_at is not None
+                and current.disconnected_at < row.occurred_at < current.closes_at
+            ):
+                _end_follow_up(current, row.occurred_at, cut_short)
+            opened = {
+                "mailbox_id": row.mailbox_id,
+                "provider": row.provider,
+                "reason": row.reason or "unknown",
+                "disconnect_event_id": row.id,
+                "disconnected_at": row.occurred_at,
+                "day": row.occurred_at.date(),
+                "reconnect_event_id": None,
+                "reconnected_at": None,
+                "reconnect_seconds": None,
+                "closes_at": None,
             }
-            if "row_id" in current:
-                closed.append({"row_id": current["row_id"], **closing})
-            else:  # opened in this batch: written closed
-                current.update(
+            inserted.append(opened)
+            latest[row.mailbox_id] = _Latest(row.occurred_at, True, None, inserted=opened)
+        elif current is not None and current.open:
+            # A reconnection recorded with an earlier time than its disconnection took no time at all.
+            seconds = max(0.0, (row.occurred_at - current.disconnected_at).total_seconds())
+            closes = row.occurred_at + FOLLOW_UP_TIME
+            if current.inserted is not None:
+                current.inserted.update(
                     reconnect_event_id=row.id,
                     reconnected_at=row.occurred_at,
                     reconnect_seconds=seconds,
-                    closes_at=closing["closes"],
+                    closes_at=closes,
                 )
-            del open_rows[row.mailbox_id]
-    if new:
-        session.execute(insert(ledger), new)
+            else:
+                current.closing = {
+                    "row_id": current.row_id,
+                    "event_id": row.id,
+                    "at": row.occurred_at,
+                    "seconds": seconds,
+                    "closes": closes,
+                }
+                closed.append(current.closing)
+            current.open, current.closes_at = False, closes
+    if inserted:
+        session.execute(insert(ledger), inserted)
     if closed:
         session.execute(_CLOSE, closed)
-    if new:
-        starts = [{"next_mailbox_id": row["mailbox_id"], "next_at": row["disconnected_at"]} for row in new]
-        session.execute(_CUT_SHORT, starts)
+    if cut_short:
+        session.execute(_CUT_SHORT, cut_short)
+
+
+def _end_follow_up(disconnection: _Latest, at: datetime, cut_short: list[dict[str, Any]]) -> None:
+    """End the time in which `disconnection` collects escalations and votes at `at` (the next began)."""
+    disconnection.closes_at = at
+    if disconnection.inserted is not None:
+        disconnection.inserted["closes_at"] = at
+    elif disconnection.closing is not None:
+        disconnection.closing["closes"] = at
+    else:
+        cut_short.append({"row_id": disconnection.row_id, "at": at})
 
 
 def _ensure_cursor(session: Session) -> None:

@@ -53,7 +53,8 @@ class Disconnection(Base):
     Escalations and votes about the mailbox count for this disconnection from `disconnected_at` until
     `closes_at`: 24 hours after the reconnection, or when the next disconnection began if that is sooner
     (NULL while it lasts). So a mailbox's disconnections never overlap, and each escalation or vote
-    counts for one of them at most.
+    counts for one of them at most, as long as its events were recorded in the order they occurred (the
+    ledger, like the mailbox's status, follows the order they were recorded in).
     """
 
     __tablename__ = "disconnections"

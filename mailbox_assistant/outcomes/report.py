@@ -173,12 +173,20 @@ def _ordered(groups: dict[str, Outcomes]) -> list[tuple[str, Outcomes]]:
 def _follow_ups(table: Any, kind: str) -> Any:
     """Escalations or votes counted for the period's disconnections, grouped by their reason and provider.
 
-    Each counts for the disconnection of its mailbox that was begun and not yet closed when it was made
-    (at most one: a mailbox's disconnections never overlap, see outcomes.models.Disconnection). Only
-    the escalations and votes made since the period began can count, and they are few beside
-    disconnections, so they are matched from their side. Escalations count once per disconnection;
-    votes each (one per person per answer).
+    Each counts for its mailbox's latest disconnection begun when it was made, unless that one had
+    closed by then (see outcomes.models.Disconnection): one at most, whatever order the events were
+    recorded in. Only those made since the period began can count, and they are few beside
+    disconnections, so they are matched from their side, an index lookup each. Escalations count once
+    per disconnection; votes each (one per person per answer).
     """
+    latest = ledger.alias(f"{kind}_latest")
+    latest_begun = (
+        select(latest.c.id)
+        .where(latest.c.mailbox_id == table.c.mailbox_id, latest.c.disconnected_at <= table.c.created_at)
+        .order_by(latest.c.disconnected_at.desc(), latest.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     about = ledger.alias(f"{kind}_about")
     helpful = table.c.helpful if kind == "vote" else false()
     within_24h = about.c.reconnect_seconds <= SELF_SERVE_TIME.total_seconds()
@@ -198,16 +206,11 @@ def _follow_ups(table: Any, kind: str) -> Any:
             func.sum(case((helpful, 1), else_=0)).label("yes"),
         )
         .select_from(table)
-        .join(
-            about,
-            and_(
-                about.c.mailbox_id == table.c.mailbox_id,
-                about.c.disconnected_at <= table.c.created_at,
-                or_(about.c.closes_at.is_(None), table.c.created_at < about.c.closes_at),
-            ),
-        )
+        .join(about, about.c.id == latest_begun)
         .where(
+            table.c.mailbox_id.is_not(None),
             table.c.created_at >= _since,
+            or_(about.c.closes_at.is_(None), table.c.created_at < about.c.closes_at),
             about.c.disconnected_at >= _since,
             about.c.disconnected_at < _until,
         )

@@ -38,14 +38,15 @@ def test_the_ledger_is_the_same_whatever_the_batch_size(fleet, engine):
     sessions = make_session_factory(engine)
 
     with sessions() as session:
-        assert ledger.catch_up(session, batch_size=2) == 12  # 9 disconnected events and 3 reconnected
-    in_small_batches = ledger_rows(engine)
-    with sessions() as session:
-        assert ledger.rebuild(session) == 12
+        assert ledger.catch_up(session) == 12  # 9 disconnected events and 3 reconnected
+    in_one_batch = ledger_rows(engine)
+    for batch_size in (1, 2):  # one event per batch: each change is made to a row written before
+        with sessions() as session:
+            ledger.rebuild(session, batch_size=batch_size)
+        assert ledger_rows(engine) == in_one_batch
 
-    assert ledger_rows(engine) == in_small_batches
-    assert len(in_small_batches) == 6  # each mailbox disconnected twice
-    first = in_small_batches[0]
+    assert len(in_one_batch) == 6  # each mailbox disconnected twice
+    first = in_one_batch[0]
     assert first.reconnect_seconds == 30 * 60 and first.closes_at == first.disconnected_at + timedelta(
         hours=2
     )
@@ -121,3 +122,15 @@ def record_statements(engine) -> _Statements:
     statements.listener = listener
     event.listen(engine, "before_cursor_execute", listener)
     return statements
+
+
+def test_a_disconnection_recorded_late_does_not_cut_short_a_later_ones_follow_up(fleet, engine):
+    mailbox = fleet.mailbox("rep@acme.com")
+    fleet.disconnect(mailbox, START + timedelta(days=1))
+    fleet.reconnect(mailbox, START + timedelta(days=1, minutes=10))
+    fleet.disconnect(mailbox, START)  # recorded now, it happened a day earlier
+    fleet.vote(mailbox, START + timedelta(days=1, minutes=20), helpful=True)
+
+    totals = fleet.report(since=START - timedelta(days=1), until=START + timedelta(days=3))["totals"]
+
+    assert (totals["disconnections"], totals["feedback_yes"]) == (2, 1)

@@ -97,7 +97,7 @@ def seed_a_month(fleet, engine) -> None:
         if number % 4 == 0:
             fleet.vote(mailbox, began + timedelta(minutes=2), helpful=number % 8 != 0, voter=f"U{number}")
     flaky = fleet.mailbox("flaky@acme.com", provider="microsoft")
-    for day in (2, 3, 5, 6):
+    for day in (6, 5, 3, 2):
         began = NOW - timedelta(days=day)
         fleet.disconnect(flaky, began, error=ERRORS["password_changed"])
         fleet.reconnect(flaky, began + timedelta(minutes=9))
