@@ -8,7 +8,7 @@ pages are `@public` for the API-key check (a browser has no key) and need this s
 
 GET  /support/sign-in                  how to sign in (the Slack button when configured)
 GET  /support/sign-in/slack            → Slack's authorize page (state and nonce in a signed cookie)
-GET  /support/sign-in/slack/callback   checks state, exchanges the code, reads the ID token, signs in
+GET  /support/sign-in/slack/callback   checks state, exchanges the code, verifies the ID token, signs in
 GET  /support/sign-in/<token>          confirms a sign-in link (a GET never uses it: link previews)
 POST /support/sign-in/<token>          uses the link and signs in
 POST /support/sign-out                 ends the session
@@ -16,19 +16,16 @@ POST /support/sign-out                 ends the session
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
 import hmac
-import json
 import logging
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import jwt
 import requests
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -43,6 +40,7 @@ View = TypeVar("View", bound=Callable[..., Any])
 SLACK_ISSUER = "https://slack.com"
 SLACK_USER_ID_CLAIM = "https://slack.com/user_id"
 OIDC_MINUTES = 10
+CLOCK_SKEW_SECONDS = 60
 
 bp = Blueprint("support_sign_in", __name__, url_prefix="/support")
 bp.after_request(secure_headers)
@@ -208,10 +206,10 @@ def _start_session(person: Person, next_url: str | None) -> Response:
 
 
 def _exchange_code(code: str, nonce: str) -> dict[str, Any] | None:
-    """The ID token's claims after Slack's token endpoint answered the code; None when the answer is
-    not a token for us. The token comes straight from Slack over TLS, so its claims are checked
-    (issuer, audience, expiry, nonce) but not its signature (OpenID Connect Core, 3.1.3.7)."""
+    """The claims of the ID token Slack's token endpoint gives for the code, once its RS256 signature
+    (Slack's published keys), issuer, audience, expiry and nonce hold; None otherwise."""
     secret = settings().slack_client_secret
+    timeout = settings().oauth_timeout_seconds
     try:
         answer = requests.post(
             settings().slack_openid_token_url,
@@ -221,40 +219,42 @@ def _exchange_code(code: str, nonce: str) -> dict[str, Any] | None:
                 "code": code,
                 "redirect_uri": _slack_redirect_uri(),
             },
-            timeout=settings().oauth_timeout_seconds,
+            timeout=timeout,
         ).json()
     except (requests.RequestException, ValueError):
         logger.warning("Slack's token endpoint did not answer", exc_info=True)
         return None
-    if not isinstance(answer, dict) or not answer.get("ok") or not answer.get("id_token"):
+    if not isinstance(answer, dict) or not answer.get("ok") or not isinstance(answer.get("id_token"), str):
         logger.warning(
             "Slack refused the sign-in code: %s", answer.get("error") if isinstance(answer, dict) else "?"
         )
         return None
-    claims = _claims(answer["id_token"])
-    audience = claims.get("aud") if claims else None
-    audiences = audience if isinstance(audience, list) else [audience]
-    if (
-        claims is None
-        or claims.get("iss") != SLACK_ISSUER
-        or settings().slack_client_id not in audiences
-        or not isinstance(claims.get("exp"), int | float)
-        or claims["exp"] < time.time()
-        or not hmac.compare_digest(str(claims.get("nonce", "")), nonce)
-    ):
-        logger.warning("Slack's ID token failed its checks")
+    try:
+        key = _slack_keys(settings().slack_openid_jwks_url, timeout).get_signing_key_from_jwt(
+            answer["id_token"]
+        )
+        claims = jwt.decode(
+            answer["id_token"],
+            key.key,
+            algorithms=["RS256"],
+            audience=settings().slack_client_id,
+            issuer=SLACK_ISSUER,
+            leeway=CLOCK_SKEW_SECONDS,
+            options={"require": ["iss", "sub", "aud", "exp", "iat"]},
+        )
+    except (jwt.PyJWKClientError, jwt.InvalidTokenError) as exc:
+        logger.warning("Slack's ID token was refused: %s", exc)
+        return None
+    if not hmac.compare_digest(str(claims.get("nonce", "")), nonce):
+        logger.warning("Slack's ID token is not for this sign-in (nonce)")
         return None
     return claims
 
 
-def _claims(id_token: str) -> dict[str, Any] | None:
-    """The payload of a JWT (its middle part), or None if it is not one."""
-    try:
-        payload = id_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (IndexError, ValueError, binascii.Error):
-        return None
-    return claims if isinstance(claims, dict) else None
+@functools.lru_cache(maxsize=4)
+def _slack_keys(jwks_url: str, timeout: float) -> jwt.PyJWKClient:
+    """Slack's signing keys, fetched once an hour."""
+    return jwt.PyJWKClient(jwks_url, cache_jwk_set=True, lifespan=3600, timeout=timeout)
 
 
 def _used_link() -> Response:

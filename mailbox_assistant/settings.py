@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     slack_client_secret: SecretStr | None = None
     slack_openid_authorize_url: str = "https://slack.com/openid/connect/authorize"
     slack_openid_token_url: str = "https://slack.com/api/openid.connect.token"
+    slack_openid_jwks_url: str = "https://slack.com/openid/connect/keys"
     support_session_hours: float = Field(default=8.0, gt=0)
     log_level: str = "INFO"
 

@@ -184,6 +184,7 @@ def support_settings(settings: Settings, slack_openid: FakeSlackOpenId) -> Setti
             "slack_client_secret": SecretStr(CLIENT_SECRET),
             "slack_openid_authorize_url": slack_openid.authorize_url,
             "slack_openid_token_url": slack_openid.token_url,
+            "slack_openid_jwks_url": slack_openid.jwks_url,
         }
     )
 

@@ -1,15 +1,17 @@
 """A loopback stand-in for Slack's OpenID Connect ("Sign in with Slack"): the authorize page consents at
-once as the user the test picked, and the token endpoint answers the code with an ID token."""
+once as the user the test picked, the token endpoint answers the code with an ID token signed with an
+RSA key, and the key set is published as Slack publishes its own."""
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.loopback import LoopbackServer
@@ -19,9 +21,12 @@ CLIENT_SECRET = "slack-client-secret"
 
 
 class FakeSlackOpenId:
-    """GET /openid/connect/authorize → redirect back with a code; POST /api/openid.connect.token → token."""
+    """GET /openid/connect/authorize → redirect back with a code; POST /api/openid.connect.token → token;
+    GET /openid/connect/keys → the JWKS."""
 
     def __init__(self) -> None:
+        self.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.published_key = self.signing_key  # a test may sign with a key Slack does not publish
         self.user = {"id": "U_SUPPORT", "email": "sam@acme.com", "name": "Sam Support"}
         self.claims_override: dict[str, Any] = {}  # what the next ID token says differently
         self.token_requests: list[dict[str, str]] = []
@@ -43,12 +48,19 @@ class FakeSlackOpenId:
     def token_url(self) -> str:
         return f"{self._server.url}/api/openid.connect.token"
 
+    @property
+    def jwks_url(self) -> str:
+        return f"{self._server.url}/openid/connect/keys"
+
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         if request.path == "/openid/connect/authorize":
             response = self._authorize(request)
         elif request.path == "/api/openid.connect.token" and request.method == "POST":
             response = self._token(request)
+        elif request.path == "/openid/connect/keys":
+            key = jwt.algorithms.RSAAlgorithm.to_jwk(self.published_key.public_key(), as_dict=True)
+            response = _json({"keys": [{**key, "kid": "slack-test", "alg": "RS256", "use": "sig"}]})
         else:
             response = Response("not found", 404)
         return response(environ, start_response)
@@ -76,6 +88,7 @@ class FakeSlackOpenId:
             "iss": "https://slack.com",
             "aud": CLIENT_ID,
             "sub": self.user["id"],
+            "iat": int(time.time()),
             "exp": int(time.time()) + 3600,
             "nonce": grant["nonce"],
             "https://slack.com/user_id": self.user["id"],
@@ -84,14 +97,8 @@ class FakeSlackOpenId:
             "name": self.user["name"],
             **self.claims_override,
         }
-        return _json({"ok": True, "access_token": "xoxp-openid", "id_token": _unsigned_jwt(claims)})
-
-
-def _unsigned_jwt(claims: dict[str, Any]) -> str:
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
-
-    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+        id_token = jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": "slack-test"})
+        return _json({"ok": True, "access_token": "xoxp-openid", "id_token": id_token})
 
 
 def _json(data: dict[str, Any]) -> Response:

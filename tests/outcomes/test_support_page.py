@@ -96,6 +96,16 @@ def test_an_id_token_that_is_not_for_this_sign_in_is_refused(support_client, sla
     assert response.status_code == 502 and support_client.get("/support").status_code == 303
 
 
+def test_an_id_token_not_signed_by_slack_is_refused(support_client, slack_openid):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    slack_openid.signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    response = follow_slack_sign_in(support_client, slack_openid)
+
+    assert response.status_code == 502 and support_client.get("/support").status_code == 303
+
+
 def test_a_callback_without_the_browsers_state_is_refused(support_client, slack_openid):
     support_client.get("/support/sign-in/slack")
 
