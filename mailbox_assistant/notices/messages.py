@@ -23,6 +23,7 @@ from mailbox_assistant.conversations.types import Reply
 from mailbox_assistant.mailboxes.cards import disconnected_blocks
 from mailbox_assistant.mailboxes.incidents import ProviderIncident
 from mailbox_assistant.mailboxes.status import Mailbox
+from mailbox_assistant.outcomes.feedback import build_notice_feedback
 from mailbox_assistant.slack import blocks as b
 
 MAX_BLOCKS = 50  # Slack's limit for a message
@@ -58,9 +59,8 @@ def build_message(
     mailboxes = _by_mailbox(notices)
     shown = [notices[indexes[0]] for indexes in mailboxes.values()]
     if len(shown) == 1:
-        return Message(
-            _reply(notices, notice_blocks(shown[0], reconnect_url)), frozenset(range(len(notices)))
-        )
+        blocks = [*notice_blocks(shown[0], reconnect_url), *_feedback(shown[0])]
+        return Message(_reply(notices, blocks), frozenset(range(len(notices))))
     out = [b.build_section(_summary(shown), block_id="notice:summary")]
     room = MAX_BLOCKS - 1  # the "see all" line comes last
     named = 0
@@ -100,6 +100,13 @@ def smallest_message(
         lines.append(_see_all(len(shown), len(shown) - named, home_url))
     text = "\n".join(lines)
     return Message(Reply(text=text, blocks=[], private=True), frozenset(range(len(notices))))
+
+
+def _feedback(notice: Notice) -> list[dict[str, Any]]:
+    """ "Did this help?" under a DM that explains an open disconnection (not an outage or a reconnection)."""
+    if notice.resolved_at is not None or notice.kind == "incident":
+        return []
+    return build_notice_feedback(notice.mailbox.id)
 
 
 def notice_blocks(notice: Notice, reconnect_url: Callable[[Mailbox], str]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mailbox_assistant.slack.blocks import plain
+from mailbox_assistant.slack.blocks import build_actions, build_context, plain
 
 COMMENT_CALLBACK_ID = "feedback_comment"
 COMMENT_MAX_CHARS = 500
@@ -53,6 +53,19 @@ def read_click(body: dict[str, Any], action: dict[str, Any]) -> Click | None:
         mailbox_ref=mailbox_ref or None,
         reason_shown=reason_shown(message.get("blocks") or [], mailbox_ref),
     )
+
+
+def build_notice_feedback(mailbox_ref: str) -> list[dict[str, Any]]:
+    """ "Did this help?" under a proactive DM: the answers' plain buttons, in a block whose id says the
+    vote is about a notice."""
+    buttons = [
+        {"type": "button", "action_id": f"feedback:{value}", "text": plain(label), "value": mailbox_ref}
+        for value, label in (("yes", "Yes, thanks"), ("no", "No"))
+    ]
+    return [
+        build_context("Did this help?", block_id=f"{NOTICE_BLOCK_ID}_question"),
+        build_actions(buttons, block_id=NOTICE_BLOCK_ID),
+    ]
 
 
 def is_feedback_block(block: dict[str, Any]) -> bool:

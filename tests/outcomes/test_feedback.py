@@ -4,9 +4,12 @@ what was wrong (end to end over signed Slack requests, the real status API and t
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from slack_sdk.models.views import View
 
+from mailbox_assistant.mailboxes.status import Failure, Mailbox
+from mailbox_assistant.notices.messages import Notice, build_message
 from mailbox_assistant.outcomes.feedback import build_comment_modal, read_click
 from tests.bot.blockutil import block_ids, buttons
 
@@ -163,3 +166,35 @@ def test_the_what_was_wrong_modal_is_valid_block_kit():
 
     View(**modal).validate_json()
     assert json.loads(modal["private_metadata"]) == {"answer": "D1:1.5", "mailbox": "9", "surface": "answer"}
+
+
+def dm_about(kind: str, resolved: bool = False) -> list[dict]:
+    """The blocks of the proactive DM about one disconnected mailbox."""
+    mailbox = Mailbox(
+        id="5",
+        email="ana@acme.com",
+        provider="google",
+        owner_email="ana@acme.com",
+        status="disconnected",
+        disconnected_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+        last_failure=Failure("token_expired", None, TOKEN_EXPIRED, None, 1.0),
+    )
+    notice = Notice(kind, mailbox, resolved_at=datetime(2026, 11, 2, 10, 0, tzinfo=UTC) if resolved else None)
+    return build_message([notice], lambda m: "https://example.test/reconnect/x").reply.blocks
+
+
+def test_a_proactive_dm_asks_whether_it_helped_and_its_votes_say_so(slack, votes_of):
+    blocks = dm_about("disconnected")
+    answer = {"type": "message", "channel": "DU_ANA", "ts": "7.000001", "text": "x", "blocks": blocks}
+    yes = next(b for b in buttons(blocks) if b["action_id"] == "feedback:yes")
+
+    click(slack, "U_ANA", answer, {**yes, "block_id": "notice_feedback"})
+
+    [vote] = votes_of("U_ANA")
+    assert (vote.surface, vote.mailbox_ref, vote.reason) == ("notice", "5", "token_expired")
+
+
+def test_dms_about_an_outage_or_a_reconnection_ask_nothing():
+    assert "notice_feedback" in block_ids(dm_about("reminder"))
+    assert "notice_feedback" not in block_ids(dm_about("incident"))
+    assert "notice_feedback" not in block_ids(dm_about("disconnected", resolved=True))
