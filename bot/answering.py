@@ -2,8 +2,9 @@
 person through it, so what works in Slack works in the terminal.
 
 Who asks → asking for a human? open the case → following up on an answer? say what changed → naming
-someone? an admin's name or mention becomes an address, anyone else is refused → the answer
-(`bot/assistant.py`) → the language line and the file note → deliver → record the turns.
+someone? an admin's name or mention becomes an address, anyone else is refused → fetch the mailboxes
+(`bot/mailbox_reads.py`) and ask the pure layer (`bot/conversation.py`) → the language line and the file
+note → deliver → record the turns. The Home tab and the full list are read here too.
 """
 
 from __future__ import annotations
@@ -14,20 +15,23 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot import assistant, follow_up, mailbox_list, replies
+from bot import conversation, follow_up, home, mailbox_list, replies
 from bot.delivery import ReplyRefused
 from bot.directory import Directory
+from bot.mailbox_list import ListRequest, list_view, refused_list_view
+from bot.mailbox_reads import ReadOnce, active_incidents, with_recent_disconnects
 from bot.plaintext import render_blocks
 from bot.reading import read_question
 from knowledge.language import english_follows
 from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import Asker, Question, Reply, SlackUser
 from mailbox_assistant.escalation.desk import EscalationDesk, answer_contact_support
-from mailbox_assistant.mailboxes.client import StatusApiUnavailable
+from mailbox_assistant.mailboxes.client import MailboxSource, StatusApiUnavailable
 from mailbox_assistant.mailboxes.status import Mailbox
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.slack import blocks as b
 
+FIXED_REPLIES = {"thanks": replies.thanks_reply, "off_topic": replies.off_topic_reply}
 FILE_NOTE = (
     "I can't read images or files, so here is what your mailbox's status shows. If your screenshot has an "
     "error message, paste its text here and I'll read it."
@@ -38,11 +42,11 @@ FILE_NOTE = (
 class AnswerPath:
     """Answers people: status source, reconnect links, admins, and where turns and cases are kept."""
 
-    source: assistant.MailboxSource
+    source: MailboxSource
     reconnect_url: Callable[[Mailbox], str]
+    conversations: ConversationLog
+    escalations: EscalationDesk
     admin_ids: Collection[str] = ()
-    conversations: ConversationLog | None = None
-    escalations: EscalationDesk | None = None
     clock: Callable[[], datetime] = utcnow
 
     def asker(self, directory: Directory, user_id: str) -> Asker | None:
@@ -86,20 +90,18 @@ class AnswerPath:
     def support_reply(self, user: SlackUser, asker: Asker, team_id: str | None) -> Reply:
         """ "Can I talk to a human?": the case opened (or the choice of mailbox) by the escalation desk;
         more candidates than one message's buttons are chosen from the full list instead."""
-        desk = self.escalations
-        assert desk is not None  # wants_support says so
-        source = _ReadOnce(self.source)
+        source = ReadOnce(self.source)
         with contextlib.suppress(StatusApiUnavailable):
             mailboxes = source.mailboxes_for(asker.email) if asker.email else []
             candidates = [m for m in mailboxes if m.is_disconnected] or mailboxes
             if len(candidates) > mailbox_list.CHOOSER_BUTTONS:
                 text, blocks = mailbox_list.choose_among_many(candidates)
                 return Reply(text=text, blocks=blocks, private=True)
-        return answer_contact_support(desk, source, user, asker, team_id=team_id)
+        return answer_contact_support(self.escalations, source, user, asker, team_id=team_id)
 
     def reply_to(self, directory: Directory, question: Question, asker: Asker) -> Reply:
         """The reply to a read question (no support case, no notes)."""
-        if question.follow_up and self.conversations is not None:
+        if question.follow_up:
             last = self.last_answer(asker.slack_id)
             if follow_up.is_follow_up(question, last, self.clock()):
                 return self.follow_up_reply(question, last)
@@ -107,7 +109,7 @@ class AnswerPath:
         if isinstance(resolved, Reply):
             return resolved
         question, person = resolved
-        reply = assistant.respond_to(question, asker, self.source, self.reconnect_url)
+        reply = self.status_reply(question, asker)
         if question.frustrated and any(m.is_disconnected for m in reply.mailboxes):
             reply = follow_up.support_first(reply)
         if person is None or not reply.private:
@@ -115,6 +117,68 @@ class AnswerPath:
         label = f"*{b.escape(person.name)}*" + (f" ({b.escape(person.email)})" if person.email else "")
         lead = b.build_section(f"Here is what I see for {label}:", block_id="about_person")
         return replace(reply, blocks=[lead, *reply.blocks])
+
+    def status_reply(self, question: Question, asker: Asker) -> Reply:
+        """The reply to a read question from the mailboxes' status (the slash command's subcommands build
+        their questions); a status API failure becomes an apology, never an exception."""
+        if question.wants_help:
+            return FIXED_REPLIES.get(question.topic, replies.help_reply)()
+        # A colleague asked about by name or mention is refused before any lookup.
+        names_other = question.about_name or question.about_slack_id not in (None, asker.slack_id)
+        if names_other and not asker.is_admin:
+            return replies.refuse_other_person()
+        if question.general:
+            return conversation.general_answer(question)
+        if not asker.email:
+            return replies.no_email(asker)
+        now = self.clock()
+        try:
+            own = self.source.mailboxes_for(asker.email)
+            others = None
+            if question.about_email and conversation.may_ask_about(question, asker, own):
+                own_addresses = {m.email.lower() for m in own} | {asker.email.lower()}
+                if question.about_email not in own_addresses:
+                    others = self.source.find_by_email(question.about_email)
+            own = with_recent_disconnects(self.source, own, now)
+        except StatusApiUnavailable:
+            if question.intent == "how_to_reconnect":
+                return conversation.general_answer(question, lead=replies.status_unavailable().text)
+            return replies.status_unavailable()
+        incidents = active_incidents(self.source, own + (others or []))
+        return conversation.answer(
+            question,
+            asker,
+            own,
+            others=others,
+            reconnect_url=self.reconnect_url,
+            now=now,
+            incidents=incidents,
+        )
+
+    def home_blocks(self, asker: Asker, page: int = 1) -> list[dict[str, Any]]:
+        """The App Home blocks (page `page`) for `asker`; an apology when the status API cannot answer."""
+        if not asker.email:
+            return replies.no_email(asker).blocks
+        try:
+            mailboxes = self.source.mailboxes_for(asker.email)
+        except StatusApiUnavailable:
+            return replies.status_unavailable().blocks
+        return home.home_blocks(mailboxes, reconnect_url=self.reconnect_url, now=self.clock(), page=page)
+
+    def list_view(self, asker: Asker | None, request: ListRequest) -> dict[str, Any]:
+        """The modal of the list `request` asks for, if `asker` may see it: their own mailboxes, or (an
+        admin) those of the address they looked up."""
+        if asker is None or not asker.email:
+            return refused_list_view()
+        own = not request.of or request.of.lower() == asker.email.lower()
+        if not own and not asker.is_admin:
+            return refused_list_view()
+        try:
+            of = asker.email if own else request.of or ""
+            found = self.source.mailboxes_for(of) if own else self.source.find_by_email(of)
+        except StatusApiUnavailable:
+            return refused_list_view()
+        return list_view(request, found, self.reconnect_url)
 
     def follow_up_reply(self, question: Question, last: follow_up.LastAnswer) -> Reply:
         """What changed for the mailboxes of `last`, read again from the status API."""
@@ -126,17 +190,12 @@ class AnswerPath:
 
     def last_answer(self, user_id: str) -> follow_up.LastAnswer | None:
         """The person's last answer about mailboxes, from the transcript."""
-        found = self.conversations.last_answer(user_id) if self.conversations is not None else None
+        found = self.conversations.last_answer(user_id)
         return follow_up.LastAnswer.from_about(*found) if found else None
 
     def wants_support(self, question: Question) -> bool:
         """True when the person asks for a human ("can I talk to support?", "this didn't help")."""
-        return (
-            self.escalations is not None
-            and question.intent == "contact_support"
-            and not question.wants_help
-            and not question.general
-        )
+        return question.intent == "contact_support" and not question.wants_help and not question.general
 
     def deliver_then_record(
         self,
@@ -164,34 +223,8 @@ class AnswerPath:
     def record_turns(
         self, user_id: str, turns: list[tuple[str, str]], about: dict[str, Any] | None = None
     ) -> None:
-        """Keep turns (role, text) of the conversation for follow-ups and escalations (no-op without a
-        database)."""
-        if self.conversations is not None:
-            self.conversations.record_many(user_id, turns, about=about)
-
-
-class _ReadOnce:
-    """A mailbox source that reads each owner's mailboxes once (an answer that reads them twice, e.g.
-    to count candidates and then to open the case, makes one status API call), failures included."""
-
-    def __init__(self, source: assistant.MailboxSource) -> None:
-        self._source = source
-        self._owned: dict[str, list[Mailbox] | StatusApiUnavailable] = {}
-
-    def mailboxes_for(self, owner_email: str) -> list[Mailbox]:
-        """The owner's mailboxes, read at most once."""
-        if owner_email not in self._owned:
-            try:
-                self._owned[owner_email] = self._source.mailboxes_for(owner_email)
-            except StatusApiUnavailable as unavailable:
-                self._owned[owner_email] = unavailable
-        found = self._owned[owner_email]
-        if isinstance(found, StatusApiUnavailable):
-            raise found
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._source, name)
+        """Keep turns (role, text) of the conversation for follow-ups and escalations."""
+        self.conversations.record_many(user_id, turns, about=about)
 
 
 def resolve_person(
@@ -199,7 +232,7 @@ def resolve_person(
 ) -> tuple[Question, SlackUser | None] | Reply:
     """An admin's question about someone, made a question about their address (with who they are), or
     the reply when the name finds no one, several people, or no address. Other askers' questions are
-    returned as they are (`assistant.respond_to` refuses what they may not see)."""
+    returned as they are (`AnswerPath.status_reply` refuses what they may not see)."""
     if not asker.is_admin or not question.names_someone:
         return question, None
     if question.about_slack_id:

@@ -12,7 +12,6 @@ from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.assistant import MailboxSource
 from bot.dedupe import EventDedupe
 from bot.identity import Identity
 from bot.listeners import register_listeners
@@ -20,7 +19,7 @@ from bot.services import Services
 from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.db import make_engine
 from mailbox_assistant.escalation.desk import EscalationDesk
-from mailbox_assistant.mailboxes.client import StatusClient
+from mailbox_assistant.mailboxes.client import MailboxSource, StatusClient
 from mailbox_assistant.outcomes.votes import FeedbackVotes
 from mailbox_assistant.settings import Settings
 from mailbox_assistant.slack.client import create_web_client
@@ -43,7 +42,7 @@ def create_bolt_app(
     settings: Settings,
     client: WebClient,
     *,
-    dedupe: EventDedupe | None,
+    dedupe: EventDedupe,
     source: MailboxSource | None = None,
     identity: Identity | None = None,
     socket_mode: bool = False,
@@ -92,7 +91,7 @@ def create_bolt_app(
 
     def drop_replays(request: BoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
         """A slash command or interaction received before is acknowledged and goes no further."""
-        if dedupe is not None and dedupe.is_replay(body, request.headers):
+        if dedupe.is_replay(body, request.headers):
             return BoltResponse(status=200, body="")
         next()
         return None

@@ -1,4 +1,5 @@
-"""What the listeners share: settings, the mailbox source and identity lookups, with one answer path."""
+"""What the listeners share: the Slack-side adapters (the directory of people, delivering views) over the
+one answer path (`bot/answering.py`), which fetches, decides and records."""
 
 from __future__ import annotations
 
@@ -9,17 +10,17 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import assistant, replies
+from bot import replies
 from bot.answering import AnswerPath
 from bot.conversation import Asker, Question, Reply
 from bot.dedupe import EventDedupe
 from bot.delivery import log_refusal, refusal_of
 from bot.directory import People, SlackDirectory
 from bot.identity import Identity
-from bot.mailbox_list import ListRequest, list_view, refused_list_view
+from bot.mailbox_list import ListRequest
 from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.escalation.desk import EscalationDesk
-from mailbox_assistant.mailboxes.client import StatusApiUnavailable
+from mailbox_assistant.mailboxes.client import MailboxSource
 from mailbox_assistant.mailboxes.status import Mailbox
 from mailbox_assistant.reconnect.destination import reconnect_url
 from mailbox_assistant.settings import Settings
@@ -31,11 +32,11 @@ class Services:
     """The bot's collaborators, handed to every listener through Bolt's context."""
 
     settings: Settings
-    source: assistant.MailboxSource
+    source: MailboxSource
+    conversations: ConversationLog
+    escalations: EscalationDesk
+    dedupe: EventDedupe
     identity: Identity = field(default_factory=Identity)
-    conversations: ConversationLog | None = None
-    escalations: EscalationDesk | None = None
-    dedupe: EventDedupe | None = None
     people: People = field(default_factory=People)
 
     def __post_init__(self) -> None:
@@ -49,7 +50,7 @@ class Services:
 
     def first_delivery(self, body: dict[str, Any]) -> bool:
         """False for a retried delivery of an event some bot process already handled (then do nothing)."""
-        return self.dedupe is None or self.dedupe.first_delivery_of(body)
+        return self.dedupe.first_delivery_of(body)
 
     def reconnect_url(self, mailbox: Mailbox) -> str:
         """The reconnect link for `mailbox`."""
@@ -89,7 +90,7 @@ class Services:
     def home_view(self, client: WebClient, user_id: str, page: int = 1) -> dict[str, Any]:
         """The App Home view of `user_id` (page `page` of a large fleet)."""
         asker = self.asker(client, user_id) or Asker(slack_id=user_id, email=None)
-        return build_home_view(assistant.home_blocks(asker, self.source, self.reconnect_url, page=page))
+        return build_home_view(self.path.home_blocks(asker, page=page))
 
     def publish_home(self, client: WebClient, user_id: str, page: int = 1) -> None:
         """Publish the Home tab of `user_id`; a view Slack refuses is logged and replaced by an apology."""
@@ -106,19 +107,7 @@ class Services:
     def mailbox_list(self, client: WebClient, user_id: str, request: ListRequest) -> dict[str, Any]:
         """The modal of the list `request` asks for, if `user_id` may see it: their own mailboxes, or (an
         admin) those of the address they looked up."""
-        asker = self.asker(client, user_id)
-        if asker is None or not asker.email:
-            return refused_list_view()
-        own = not request.of or request.of.lower() == asker.email.lower()
-        if not own and not asker.is_admin:
-            return refused_list_view()
-        try:
-            found = (
-                self.source.mailboxes_for(asker.email) if own else self.source.find_by_email(request.of or "")
-            )
-        except StatusApiUnavailable:
-            return refused_list_view()
-        return list_view(request, found, self.reconnect_url)
+        return self.path.list_view(self.asker(client, user_id), request)
 
     def pointer(self, user_id: str) -> Reply:
         """The brief public answer that sends the asker to their private details."""

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 import requests
 
-from bot import assistant
 from bot.answering import AnswerPath
 from bot.conversation import Asker, Reply
 from bot.plaintext import render_blocks
@@ -164,9 +163,7 @@ def answer(world: DemoWorld, asker: Asker, text: str) -> str:
 
 def home(world: DemoWorld, asker: Asker) -> str:
     """The App Home tab, rendered as terminal text."""
-    blocks = assistant.home_blocks(
-        asker, world.status, lambda mailbox: reconnect_url(mailbox, world.settings)
-    )
+    blocks = world.path.home_blocks(asker)
     return render_blocks(build_home_view(blocks)["blocks"])
 
 

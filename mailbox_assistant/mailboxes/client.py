@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -30,6 +30,18 @@ def read_environment_once(session: requests.Session, url: str) -> None:
 
 class StatusApiUnavailable(Exception):
     """The status API could not answer: down, slow, misconfigured or answering nonsense."""
+
+
+class MailboxSource(Protocol):
+    """Where mailbox statuses come from (the status API client; the demo can plug in another)."""
+
+    def mailboxes_for(self, owner_email: str) -> list[Mailbox]: ...
+
+    def find_by_email(self, email: str) -> list[Mailbox]: ...
+
+    def mailbox_by_email(self, email: str) -> Mailbox | None: ...
+
+    def mailbox(self, mailbox_id: str) -> Mailbox | None: ...
 
 
 class StatusClient:

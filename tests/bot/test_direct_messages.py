@@ -8,10 +8,12 @@ import logging
 from werkzeug.wrappers import Response
 
 import knowledge
-from bot import assistant
+from bot.answering import AnswerPath
 from bot.conversation import Asker
+from bot.reading import read_question
 from bot.samples import SAMPLE_MAILBOXES
 from mailbox_assistant.conversations.transcript import ConversationLog
+from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusClient
 from tests.bot.blockutil import action_ids, all_text, block_ids, buttons
 from tests.bot.conftest import wait_for_turns
@@ -260,14 +262,16 @@ def without_recent_disconnects(app):
     return wsgi
 
 
-def test_without_the_count_the_bot_reads_the_history(app, seed, client, api_keys, caplog):
+def test_without_the_count_the_bot_reads_the_history(app, seed, client, api_keys, caplog, engine):
     mailbox = seed("ana@acme.com", error=ERRORS["token_expired"])
     disconnect_again(client, api_keys, mailbox["id"], 2)
     older_api = LoopbackServer(without_recent_disconnects(app), name="older-api").start()
     caplog.set_level(logging.INFO, logger="api.requests")
     try:
         source = StatusClient(older_api.url, api_keys["read"])
-        reply = assistant.respond("why did my mailbox disconnect?", ANA, source, reconnect_url=lambda m: "x")
+        conversations = ConversationLog(engine)
+        path = AnswerPath(source, lambda m: "x", conversations, EscalationDesk(engine, source, conversations))
+        reply = path.status_reply(read_question("why did my mailbox disconnect?"), ANA)
     finally:
         older_api.stop()
 

@@ -12,6 +12,7 @@ import pytest
 from slack_bolt import BoltRequest
 
 from bot.app import create_bolt_app
+from bot.dedupe import EventDedupe
 from bot.http import MAX_BODY_BYTES
 from mailbox_assistant.slack.client import create_web_client
 from tests.bot.conftest import SlackSender
@@ -65,7 +66,9 @@ def test_a_bad_signature_is_refused_and_logged_without_the_body(slack: SlackSend
 
 def test_bolt_never_logs_a_body_it_refuses(bot_settings, engine, at_info):
     """Even a request that reached Bolt's own check unsigned (past ours) leaves no body in the log."""
-    bolt_app = create_bolt_app(bot_settings, create_web_client(bot_settings), dedupe=None, engine=engine)
+    bolt_app = create_bolt_app(
+        bot_settings, create_web_client(bot_settings), dedupe=EventDedupe(engine), engine=engine
+    )
     headers = {"x-slack-request-timestamp": str(int(time.time())), "x-slack-signature": "v0=" + "2" * 64}
 
     response = bolt_app.dispatch(BoltRequest(body=dm_body(MARKER), headers=headers))

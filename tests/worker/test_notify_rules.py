@@ -6,8 +6,11 @@ from datetime import timedelta
 
 import requests
 
-from bot import assistant
+from bot.answering import AnswerPath
+from bot.reading import read_question
+from mailbox_assistant.conversations.transcript import ConversationLog
 from mailbox_assistant.conversations.types import Asker
+from mailbox_assistant.escalation.desk import EscalationDesk
 from mailbox_assistant.mailboxes.client import StatusClient
 from mailbox_assistant.orm import utcnow
 from tests.worker.notices import block_ids, buttons, mailbox_ids, text_of
@@ -122,18 +125,23 @@ def test_one_provider_under_two_names_is_one_incident(slack, status_api, make_wo
 
 
 def test_an_answer_to_why_did_my_mailbox_disconnect_mentions_the_active_incident(
-    slack, status_api, make_worker, live_api, api_keys
+    slack, status_api, make_worker, live_api, api_keys, engine
 ):
     slack.add_user("U_CY", "cy@acme.com")
     for n, owner in enumerate(["ana@acme.com", "bo@acme.com", "cy@acme.com"]):
         status_api.disconnect(status_api.mailbox(f"sales{n}@acme.com", owner=owner), error=OUTAGE)
     make_worker().run_until_idle()
 
-    reply = assistant.respond(
-        "why did my mailbox disconnect?",
-        Asker(slack_id="U_ANA", email="ana@acme.com"),
-        StatusClient(live_api, api_keys["read"]),
+    source = StatusClient(live_api, api_keys["read"])
+    conversations = ConversationLog(engine)
+    path = AnswerPath(
+        source,
         reconnect_url=lambda mailbox: "https://mailbox.example/reconnect",
+        conversations=conversations,
+        escalations=EscalationDesk(engine, source, conversations),
+    )
+    reply = path.status_reply(
+        read_question("why did my mailbox disconnect?"), Asker(slack_id="U_ANA", email="ana@acme.com")
     )
 
     assert "Google is having trouble right now" in text_of({"blocks": reply.blocks})
