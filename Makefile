@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bot_latency.py
 	$(BIN)/python bench/fleet.py
 	$(BIN)/python bench/hostile_messages.py
+	$(BIN)/python bench/outcomes_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache *.egg-info
