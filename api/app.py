@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in (health.bp, openapi.bp, mailboxes.bp, events.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(reconnect.bp)  # reconnect links and OAuth pages (HTML)
-    app.register_blueprint(incidents.bp)  # provider incidents (proactive DMs, issue 6)
+    app.register_blueprint(incidents.bp)  # provider incidents (proactive DMs)
     app.register_blueprint(reports.bp)  # the outcomes report
     app.register_blueprint(support_auth.bp)  # support's page: sign-in (HTML)
     app.register_blueprint(support.bp)  # support's page (HTML)

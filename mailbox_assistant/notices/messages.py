@@ -130,7 +130,8 @@ def _flapping_blocks(notice: Notice, reconnect_url: Callable[[Mailbox], str]) ->
     latest = knowledge.get_reason(mailbox.reason_code)
     return [
         b.build_section(
-            f":warning: *{mailbox.email}* ({b.provider_name(mailbox.provider)}) keeps disconnecting: "
+            f":warning: *{b.escape(mailbox.email)}* ({b.provider_name(mailbox.provider)}) "
+            "keeps disconnecting: "
             f"{notice.flaps} times in the last 24 hours.",
             block_id=f"mailbox:{mailbox.id}",
         ),
@@ -158,8 +159,8 @@ def _incident_blocks(notice: Notice) -> list[dict[str, Any]]:
     affected = f" ({notice.incident.mailbox_count} mailboxes so far)" if notice.incident else ""
     return [
         b.build_section(
-            f":large_orange_circle: *{mailbox.email}* ({name}) disconnected because {name} is having "
-            f"trouble right now{affected}.",
+            f":large_orange_circle: *{b.escape(mailbox.email)}* ({name}) disconnected because {name} "
+            f"is having trouble right now{affected}.",
             block_id=f"mailbox:{mailbox.id}",
         ),
         b.build_section(
@@ -176,7 +177,8 @@ def _resolved_blocks(notice: Notice) -> list[dict[str, Any]]:
     reason = knowledge.get_reason(mailbox.reason_code)
     return [
         b.build_section(
-            f":white_check_mark: *{mailbox.email}* ({b.provider_name(mailbox.provider)}) reconnected "
+            f":white_check_mark: *{b.escape(mailbox.email)}* ({b.provider_name(mailbox.provider)}) "
+            "reconnected "
             f"{b.format_time(notice.resolved_at)}. Nothing more to do.",
             block_id=f"mailbox:{mailbox.id}",
         ),
@@ -272,16 +274,14 @@ def _reply(notices: list[Notice], blocks: list[dict[str, Any]]) -> Reply:
 def _text(notices: list[Notice], open_notices: list[Notice]) -> str:
     """The notification text (shown in the Slack notification and to screen readers)."""
     if not open_notices:
-        return (
-            f"{notices[0].mailbox.email} reconnected" if len(notices) == 1 else "Your mailboxes reconnected"
-        )
+        email = b.escape(notices[0].mailbox.email)
+        return f"{email} reconnected" if len(notices) == 1 else "Your mailboxes reconnected"
     first = open_notices[0]
+    email = b.escape(first.mailbox.email)
     if first.kind == "flapping":
-        return f"{first.mailbox.email} keeps disconnecting"
+        return f"{email} keeps disconnecting"
     if first.kind == "incident":
-        return (
-            f"{first.mailbox.email} disconnected: {b.provider_name(first.mailbox.provider)} is having trouble"
-        )
+        return f"{email} disconnected: {b.provider_name(first.mailbox.provider)} is having trouble"
     more = f" (and {len(open_notices) - 1} more)" if len(open_notices) > 1 else ""
     lead = "Still disconnected" if first.kind == "reminder" else "Disconnected"
-    return f"{lead}: {first.mailbox.email}{more}: {knowledge.get_reason(first.mailbox.reason_code).title}"
+    return f"{lead}: {email}{more}: {knowledge.get_reason(first.mailbox.reason_code).title}"
