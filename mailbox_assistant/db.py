@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -123,3 +123,11 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={"sqlite_write": True})
     else:
         session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+
+
+def write_transaction(engine: Engine) -> AbstractContextManager[Connection]:
+    """A write transaction on a connection of `engine`, the way `begin_write` opens one on a session:
+    BEGIN IMMEDIATE on SQLite (the write lock from the start), READ COMMITTED on PostgreSQL."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_write=True).begin()
+    return engine.execution_options(isolation_level="READ COMMITTED").begin()

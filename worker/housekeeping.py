@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Engine, delete
 
 from mailbox_assistant.conversations.models import SlackEventSeen
 from mailbox_assistant.conversations.transcript import prune_transcripts
-from mailbox_assistant.db import make_engine
+from mailbox_assistant.db import make_engine, write_transaction
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect.models import OAuthState
 from mailbox_assistant.settings import Settings
@@ -60,7 +60,7 @@ class Housekeeping:
 
     def _delete(self, model: type, expired: ColumnElement[bool]) -> int:
         """Delete the rows of `model` that are `expired`, in one write transaction."""
-        with self.engine.execution_options(sqlite_write=True).begin() as connection:
+        with write_transaction(self.engine) as connection:
             return connection.execute(delete(model).where(expired)).rowcount
 
 

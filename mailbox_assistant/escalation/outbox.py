@@ -18,7 +18,7 @@ from functools import partial
 from sqlalchemy import Engine, and_, or_, update
 from sqlalchemy.orm import Session
 
-from mailbox_assistant.db import make_engine
+from mailbox_assistant.db import make_engine, write_transaction
 from mailbox_assistant.escalation.email import build_email
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.escalation.smtp import describe_error, parse_smtp_url, send_message
@@ -57,7 +57,6 @@ class EscalationOutbox:
         alert_after: int = 5,
     ) -> None:
         self.engine = engine
-        self._write_engine = engine.execution_options(sqlite_write=True)  # BEGIN IMMEDIATE on SQLite
         self.send_email = send_email
         self.support_email = support_email
         self.email_from = email_from
@@ -86,7 +85,7 @@ class EscalationOutbox:
             and_(Escalation.status.in_(RETRYABLE), Escalation.run_at <= self.clock()),
             Escalation.status == "sending",  # a crashed worker's claim, once its lease has run out
         )
-        with self._write_engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             leases = QUEUE.claim(
                 connection,
                 due=due,
@@ -157,7 +156,7 @@ class EscalationOutbox:
 
     def _mark(self, lease: Lease, **values: object) -> None:
         """Update the case while this worker's lease holds (another worker may have taken it over)."""
-        with self._write_engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             result = connection.execute(
                 update(table).where(QUEUE.held(lease), Escalation.status == "sending").values(**values)
             )
