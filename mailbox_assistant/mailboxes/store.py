@@ -13,6 +13,7 @@ from sqlalchemy import (
     Connection,
     Float,
     Row,
+    Select,
     String,
     Text,
     bindparam,
@@ -90,13 +91,9 @@ def list_mailboxes(
     db: Session | Connection, owner_email: str | None, status: str | None, limit: int, cursor: str | None
 ) -> tuple[list[Row[Any]], str | None]:
     """A page of mailbox rows in id order, filtered; returns them and the next cursor (None at the end)."""
-    query = select(_MAILBOXES).order_by(_MAILBOXES.c.id).limit(limit + 1)
-    if owner_email is not None:
-        query = query.where(_MAILBOXES.c.owner_email == owner_email)
-    if status is not None:
-        query = query.where(_MAILBOXES.c.status == status)
-    if cursor is not None:
-        query = query.where(_MAILBOXES.c.id > decode_cursor(cursor))
+    query = _filtered(
+        select(_MAILBOXES).order_by(_MAILBOXES.c.id).limit(limit + 1), owner_email, status, cursor
+    )
     mailboxes = list(db.execute(query))
     if len(mailboxes) <= limit:
         return mailboxes, None
@@ -131,14 +128,21 @@ def mailbox_by_email(
 ) -> Row[Any] | None:
     """The mailbox whose address is `email` (any case) if it also passes the filters, else None; one
     indexed query. The row has the mailbox's columns and `recent_disconnects` (None when connected)."""
-    query = _BY_EMAIL
+    query = _filtered(_BY_EMAIL, owner_email, status, cursor)
+    return db.execute(query, {"email": email.lower(), "since": (now or utcnow()) - RECENT}).first()
+
+
+def _filtered(
+    query: Select[Any], owner_email: str | None, status: str | None, cursor: str | None
+) -> Select[Any]:
+    """`query` narrowed by the listing's filters: owner, status, and the ids after a cursor."""
     if owner_email is not None:
         query = query.where(_MAILBOXES.c.owner_email == owner_email)
     if status is not None:
         query = query.where(_MAILBOXES.c.status == status)
     if cursor is not None:
         query = query.where(_MAILBOXES.c.id > decode_cursor(cursor))
-    return db.execute(query, {"email": email.lower(), "since": (now or utcnow()) - RECENT}).first()
+    return query
 
 
 # How often each of some mailboxes disconnected recently: one grouped query over the events of those
