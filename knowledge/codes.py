@@ -66,19 +66,28 @@ class CodeTables:
         self.size = len(rows)
 
     def lookup(self, structure: Structure, provider: str | None = None) -> list[Row]:
-        """The table rows the codes of an error select, most specific first, one per code."""
+        """The table rows the codes of an error select, most specific first, one per code.
+
+        Without a provider (none given, none named by the text), a code that only one provider's
+        table defines (an Exchange Online NDR, a Graph error) is read by that table.
+        """
+        provider = provider or structure.provider
         hits: list[Row] = []
         for code in structure.codes:
-            for kind in PATTERN_KINDS.get(code.kind, ()):
-                row = self._best(
-                    self._by_code.get((kind, normal_code(kind, code.value)), []), structure, provider
-                )
-                if row is not None:
-                    hits.append(row)
-                    break
+            candidates = [
+                self._by_code.get((kind, normal_code(kind, code.value)), [])
+                for kind in PATTERN_KINDS.get(code.kind, ())
+            ]
+            row = next(filter(None, (self._best(rows, structure, provider) for rows in candidates)), None)
+            if row is None and provider is None:
+                row = next(filter(None, (_only_provider(rows, structure) for rows in candidates)), None)
+            if row is not None:
+                hits.append(row)
         by_name = self._by_name
         for token in sorted(structure.tokens & by_name.keys()):
             row = self._best(by_name[token], structure, provider)
+            if row is None and provider is None:
+                row = _only_provider(by_name[token], structure)
             if row is not None and row not in hits:
                 hits.append(row)
         return hits
@@ -92,6 +101,14 @@ class CodeTables:
         if not fitting:
             return None
         return max(fitting, key=lambda row: (row.provider != "any", row.stage != "any"))
+
+
+def _only_provider(rows: list[Row], structure: Structure) -> Row | None:
+    """The row of a code that one provider alone defines, for an error whose provider is not known."""
+    providers = {row.provider for row in rows}
+    if len(providers) != 1:
+        return None
+    return CodeTables._best(rows, structure, providers.pop())
 
 
 def normal_code(kind: str, code: str) -> str:

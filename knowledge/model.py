@@ -96,7 +96,7 @@ class LinearModel:
             return self._bias
         weights = np.full(len(rows), 1 / math.sqrt(max(count, 1)))
         weights[text_rows:] = 1.0
-        return self._bias + weights @ self._matrix[rows]
+        return self._bias + weights @ self._matrix.take(rows, axis=0)  # take: faster than fancy indexing
 
     def predict(self, words: list[str], pairs: list[str], evidence: list[str]) -> dict[str, Prediction]:
         """Calibrated probabilities per head."""

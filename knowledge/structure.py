@@ -63,6 +63,29 @@ _STAGE_CUES = {
 _IMAP_TAGGED = re.compile(r"(?:^|\s)(?:\*|[A-Za-z]{0,4}\d{1,6}|[A-Za-z]\d{0,4}) (OK|NO|BAD|BYE)\b")
 _BRACKET_CODE = re.compile(r"\[([A-Z][A-Z-]{1,30}(?:/[A-Z-]{1,20})?)\]")
 _ALERT = re.compile(r"\[ALERT\]\s{0,3}([^\r\n\[]{1,300})")
+# Who emitted an error, when the text names its servers, endpoints or libraries: the tables have
+# rows of their own for these providers (Exchange Online NDRs, Graph, AADSTS, Gmail).
+_PROVIDER_CUES = (
+    (
+        "microsoft",
+        (
+            "aadsts",
+            "outlook.com",
+            "office365",
+            "office 365",
+            "microsoft",
+            "hotmail",
+            "live.com",
+            "storedrv",
+            "exchange online",
+            "exchangelabs",
+            "msal",
+            "azure",
+            "onmicrosoft",
+        ),
+    ),
+    ("google", ("google", "gmail", "gsmtp", "g suite", "gsuite", "googleapis")),
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,7 @@ class Structure:
     imap_status: str | None  # NO, BAD or BYE of a tagged IMAP response
     alert: str | None  # the human text after IMAP [ALERT]
     tokens: frozenset[str]  # the lower-cased words, for the tables of names (error names, exceptions)
+    provider: str | None = None  # the provider the text names (google, microsoft), when only one
 
 
 def bounded(text: str) -> str:
@@ -139,7 +163,14 @@ def read_structure(raw_error: str, words: list[str] | None = None) -> Structure:
         imap_status=imap.group(1) if imap else None,
         alert=alert.group(1).strip() if alert else None,
         tokens=tokens,
+        provider=named_provider(lowered),
     )
+
+
+def named_provider(lowered: str) -> str | None:
+    """The one provider whose servers, endpoints or libraries a lower-cased error names, else None."""
+    named = [name for name, cues in _PROVIDER_CUES if any(cue in lowered for cue in cues)]
+    return named[0] if len(named) == 1 else None
 
 
 def smtp_stage(text: str) -> str:

@@ -87,8 +87,13 @@ class Vocabulary:
         return csr_matrix((data, indices, indptr), shape=(len(samples), len(self.columns)))
 
 
-def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7) -> HeadReport:
-    """Choose C, fit the temperature and the threshold on out-of-fold scores of one head."""
+def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7, scored=None) -> HeadReport:
+    """Choose C, fit the temperature and the threshold on out-of-fold scores of one head.
+
+    `scored`: the features each held-out row is scored with, when they differ from what training
+    reads (the error model learns with the provider its row names, and is judged on the text alone).
+    """
+    scored = features if scored is None else scored
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array([spec.classes.index(label) for label in spec.labels])
@@ -98,7 +103,7 @@ def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7) -> H
     for train, test in splitter.split(np.zeros(len(y)), y):
         vocabulary = Vocabulary([features[i] for i in train])
         train_x = vocabulary.matrix([features[i] for i in train])
-        folds_data.append((train, test, train_x, vocabulary.matrix([features[i] for i in test])))
+        folds_data.append((train, test, train_x, vocabulary.matrix([scored[i] for i in test])))
     best = None
     for c in C_GRID:
         scores = np.zeros((len(y), len(spec.classes)))
@@ -273,17 +278,28 @@ def question_heads(rows: list[dict]) -> list[HeadSpec]:
     ]
 
 
-def train(path: Path, rows: list[dict], featurize: Featurize, heads, folds: int = 5) -> dict[str, HeadReport]:
-    """Cross-validate every head on `rows`, then fit on all of them and write `path`."""
+def train(
+    path: Path,
+    rows: list[dict],
+    featurize: Featurize,
+    heads,
+    folds: int = 5,
+    score_with: Featurize | None = None,
+) -> dict[str, HeadReport]:
+    """Cross-validate every head on `rows`, then fit on all of them and write `path`.
+
+    `score_with`: how held-out rows are read in cross-validation, when not as training reads them.
+    """
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):  # BLAS threads fighting over two cores made fitting 20 times slower
-        return _train(path, rows, featurize, heads, folds)
+        return _train(path, rows, featurize, heads, folds, score_with)
 
 
-def _train(path: Path, rows: list[dict], featurize: Featurize, heads, folds: int) -> dict[str, HeadReport]:
+def _train(path: Path, rows, featurize: Featurize, heads, folds: int, score_with) -> dict[str, HeadReport]:
     features = [featurize(row) for row in rows]
+    scored = [score_with(row) for row in rows] if score_with else None
     specs = heads(rows)
-    reports = {spec.name: cross_validate(features, spec, folds) for spec in specs}
+    reports = {spec.name: cross_validate(features, spec, folds, scored=scored) for spec in specs}
     train_model(path, features, specs, {name: r.c for name, r in reports.items()}, reports)
     return reports

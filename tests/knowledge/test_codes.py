@@ -64,3 +64,50 @@ def test_a_code_support_adds_to_a_table_decides_without_a_release(codes_copy):
     path.write_text(path.read_text().rstrip("\n") + "\n" + row)
 
     assert KnowledgeBase(codes_dir=codes_copy).classifier.classify(raw)[0] == "account_suspended"
+
+
+# Exchange Online's 5.7.501 (the sending account banned for spam) is in no registry but Microsoft's.
+BANNED = "550 5.7.501 Service unavailable. Spam abuse detected from IP range."
+
+
+def test_a_code_only_one_provider_defines_is_read_by_its_table_when_no_provider_is_known():
+    rows = load_tables().lookup(read_structure(BANNED))
+
+    assert [(row.kind, row.reason) for row in rows if row.code == "5.7.501"] == [
+        ("exchange_ndr", "account_suspended")
+    ]
+
+
+def test_another_providers_code_is_not_read_by_microsofts_table():
+    assert not [
+        row for row in load_tables().lookup(read_structure(BANNED), "google") if row.code == "5.7.501"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "provider"),
+    [
+        ("451 4.7.500 Server busy [BN8NAM12FT034.eop-nam12.prod.protection.outlook.com]", "microsoft"),
+        ("AADSTS50173: The provided grant has expired due to it being revoked", "microsoft"),
+        ("421-4.7.0 Try again later, closing connection. (EHLO) gsmtp", "google"),
+        ("google.auth.exceptions.RefreshError: invalid_grant", "google"),
+        ("failed to exchange the authorization code: invalid_grant", None),  # "exchange" is a verb here
+        ("relay from smtp.gmail.com refused by outlook.com", None),  # both named: neither is assumed
+        ("535 5.7.8 Authentication credentials invalid", None),
+    ],
+)
+def test_the_provider_an_error_names_is_read_from_its_servers_and_libraries(raw, provider):
+    assert read_structure(raw).provider == provider
+
+
+def test_a_named_provider_selects_its_own_rows():
+    """5.2.0 has a general row and Exchange Online's own: the server names decide which is read."""
+    plain = "554 5.2.0 Message refused"
+    from_exchange = plain + " [DM5PR00MB2471.namprd08.prod.outlook.com]"
+
+    assert {row.kind for row in load_tables().lookup(read_structure(plain)) if row.code == "5.2.0"} == {
+        "smtp_enhanced"
+    }
+    assert {
+        row.kind for row in load_tables().lookup(read_structure(from_exchange)) if row.code == "5.2.0"
+    } == {"exchange_ndr"}
