@@ -14,7 +14,7 @@ import unicodedata
 MAX_WORDS = 160  # a model reads at most this many words: the head of the text and a little of its tail
 TAIL_WORDS = 40
 CHAR_NGRAMS = (3, 4, 5)
-MAX_GRAM_WORD = 24  # longer "words" (base64, hashes) get no character n-grams
+MAX_GRAM_WORD = 24  # longer ASCII "words" (base64, hashes) get no character n-grams
 
 # Volatile parts of errors → placeholder words, each pattern run only when its marker is present
 # (an address pattern tried at every position of a long text was most of the time of a call).
@@ -104,7 +104,9 @@ def word_features(word: str) -> list[str]:
     if word.startswith("neg_"):
         prefix, word = "n", word[4:]
     features = [prefix + "w:" + word]
-    if len(word) <= MAX_GRAM_WORD:
+    # Chinese and Japanese write a clause as one run of letters (at most 60, see _WORD): its n-grams
+    # are all the model can read of it.
+    if len(word) <= MAX_GRAM_WORD or not word.isascii():
         padded = f"<{word}>"
         for n in CHAR_NGRAMS:
             features.extend(prefix + "c:" + padded[i : i + n] for i in range(len(padded) - n + 1))

@@ -66,3 +66,14 @@ def test_the_shipped_models_name_their_heads_and_thresholds():
     assert [head.name for head in questions.heads] == ["intent", "reason"]
     assert all(0 < head.threshold <= head.high <= 1 for head in failures.heads)
     json.dumps([head.classes for head in questions.heads])
+
+
+def test_a_clause_written_without_spaces_is_read_by_its_character_ngrams():
+    """Japanese writes a clause as one run of letters: the model must see its pieces."""
+    from knowledge.features import word_features
+
+    clause = "アカウントで非常に高い頻度の活動が検出されました"  # "very frequent activity was detected"
+    (word,) = text_features(clause)[0]
+
+    assert "c:頻度の" in word_features(word)
+    assert word_features("a" * 40) == ["w:" + "a" * 40]  # a long ASCII run (base64, a hash): the word alone
