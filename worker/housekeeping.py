@@ -1,5 +1,6 @@
-"""The housekeeping job: forget what is only kept for a while (seen Slack events, old transcripts,
-expired OAuth flows), once an hour, so no table grows without bound."""
+"""The housekeeping job: forget what is only kept for a while (seen Slack events, old transcripts and
+the copies support's cases took of them, expired OAuth flows), once an hour, so no table grows without
+bound."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Engine, delete
+from sqlalchemy import ColumnElement, Engine, Text, cast, delete, update
 
 from mailbox_assistant.conversations.models import SlackEventSeen
 from mailbox_assistant.conversations.transcript import prune_transcripts
 from mailbox_assistant.db import make_engine, write_transaction
+from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect.models import OAuthState
 from mailbox_assistant.settings import Settings
@@ -51,12 +53,30 @@ class Housekeeping:
             ),
             "conversation turns": prune_transcripts(self.engine, now, self.transcript_retention),
             "expired OAuth flows": self._delete(OAuthState, OAuthState.expires_at < now),
+            "case transcripts": self._forget_case_transcripts(now - self.transcript_retention),
         }
         if any(pruned.values()):
             logger.info(
                 "housekeeping: deleted %s", ", ".join(f"{n} {what}" for what, n in pruned.items() if n)
             )
         return sum(pruned.values())
+
+    def _forget_case_transcripts(self, cutoff: datetime) -> int:
+        """Empty the transcript copy of cases opened before `cutoff` whose delivery has ended.
+
+        The copy is what support's email showed; once the email is sent (or has failed for good) and
+        the conversation itself would be forgotten, the case keeps no more of it than the transcript does.
+        """
+        with write_transaction(self.engine) as connection:
+            return connection.execute(
+                update(Escalation)
+                .where(
+                    Escalation.created_at < cutoff,
+                    Escalation.status.in_(("sent", "failed")),
+                    cast(Escalation.transcript, Text) != "[]",
+                )
+                .values(transcript=[])
+            ).rowcount
 
     def _delete(self, model: type, expired: ColumnElement[bool]) -> int:
         """Delete the rows of `model` that are `expired`, in one write transaction."""

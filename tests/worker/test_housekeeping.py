@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mailbox_assistant.conversations.models import ConversationTurn, SlackEventSeen
+from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.mailboxes.models import Mailbox
 from mailbox_assistant.reconnect.models import OAuthState
 from worker.housekeeping import Housekeeping
@@ -81,3 +82,41 @@ def test_it_runs_once_an_interval(engine):
     on_time = job.run_once()
 
     assert (too_soon, on_time) == (0, 1)  # the state that lapsed at +9 minutes goes at the next run
+
+
+def _case(key: str, status: str, age: timedelta) -> Escalation:
+    return Escalation(
+        open_key=key,
+        asker_slack_id="U1",
+        asker_name="Ana",
+        mailbox_ref="7",
+        reason="password_changed",
+        reason_title="Password changed",
+        transcript=[{"role": "user", "text": f"{key}: my password changed", "at": None}],
+        status=status,
+        run_at=NOW - age,
+        created_at=NOW - age,
+    )
+
+
+def test_a_cases_transcript_copy_is_forgotten_once_sent_and_past_the_retention(engine):
+    with Session(engine) as session:
+        session.add_all(
+            [
+                _case("sent-old", "sent", timedelta(days=31)),
+                _case("failed-old", "failed", timedelta(days=31)),
+                _case("sent-new", "sent", timedelta(days=2)),
+                _case("queued-old", "queued", timedelta(days=31)),  # its email still needs the copy
+            ]
+        )
+        session.commit()
+    job = Housekeeping(engine, transcript_retention=timedelta(days=30), clock=lambda: NOW)
+
+    assert job.run_once() == 2
+    with Session(engine) as session:
+        kept = {case.open_key: case.transcript for case in session.execute(select(Escalation)).scalars()}
+    assert kept["sent-old"] == [] and kept["failed-old"] == []
+    assert kept["sent-new"][0]["text"] == "sent-new: my password changed"
+    assert kept["queued-old"][0]["text"] == "queued-old: my password changed"
+    again = Housekeeping(engine, transcript_retention=timedelta(days=30), clock=lambda: NOW)
+    assert again.run_once() == 0  # what was emptied is not rewritten by a later run
