@@ -68,6 +68,14 @@ _FIGURES: dict[str, Any] = {
         float | None,
         Field(description="Median time to reconnect of the reconnected ones; null if none"),
     ),
+    "notified": (
+        int,
+        Field(description="Of them, told to the owner: by a proactive DM or a bot answer that showed it"),
+    ),
+    "median_minutes_to_first_notice": (
+        float | None,
+        Field(description="Median time to the first notice of the notified ones; null if none"),
+    ),
 }
 
 OutcomeTotals = create_model(

@@ -16,6 +16,8 @@ COLUMNS = [
     ("feedback_no", "did not"),
     ("self_serve_rate", "self-serve"),
     ("median_minutes_to_reconnect", "median min"),
+    ("notified", "notified"),
+    ("median_minutes_to_first_notice", "min to notice"),
 ]
 
 
@@ -70,7 +72,8 @@ def format_report(report: dict) -> str:
         lines.extend(_table([title, *(label for _, label in COLUMNS)], rows))
         lines.append("")
     lines.append(
-        "self-serve: reconnected within 24 hours with no escalation, over disconnections (see the README)"
+        "self-serve: reconnected within 24 hours with no escalation, over disconnections; notified: the"
+        " owner was told by a proactive DM or an answer (see the README)"
     )
     return "\n".join(lines)
 
@@ -80,7 +83,7 @@ def _cell(value: object, name: str) -> str:
         return "-"
     if name == "self_serve_rate":
         return f"{value:.0%}"
-    if name == "median_minutes_to_reconnect":
+    if name.startswith("median_minutes"):
         return f"{value:g}"
     return str(value)
 

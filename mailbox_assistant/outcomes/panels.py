@@ -27,7 +27,8 @@ from mailbox_assistant.providers import display_name
 
 REPEAT_THRESHOLD = 3  # this many disconnections in the period: a mailbox that keeps disconnecting
 LIST_LIMIT = 200
-# Time to reconnect, in buckets (upper bounds in minutes; the last is open).
+# Time to reconnect, in buckets (upper bounds in minutes; the last is open): the rollups' cumulative
+# counts (outcomes.rollups.UNDER), and within 24 hours as the report counts it (no more than 24 h).
 RECONNECT_BUCKETS = (
     (5, "< 5 min"),
     (30, "5–30 min"),
@@ -96,6 +97,8 @@ def outcome_table(
         "feedback_no",
         "self_serve_rate",
         "median_minutes_to_reconnect",
+        "notified",
+        "median_minutes_to_first_notice",
     )
     rows = [(label, *_figures(outcomes)) for label, outcomes in groups]
     rows.append(("all", *_figures(totals)))
@@ -116,14 +119,17 @@ def providers_table(report: Report) -> Table:
 
 def reconnect_times_table(report: Report) -> Table:
     """How long the period's disconnections took to reconnect, in buckets (and how many have not)."""
-    counts = [0] * len(RECONNECT_BUCKETS)
-    for seconds in report.totals.reconnect_seconds:
-        minutes = seconds / 60
-        counts[
-            next(n for n, (bound, _) in enumerate(RECONNECT_BUCKETS) if bound is None or minutes < bound)
-        ] += 1
+    totals = report.totals
+    under = (
+        totals.reconnected_under_5m,
+        totals.reconnected_under_30m,
+        totals.reconnected_under_2h,
+        totals.reconnected_within_24h,
+        totals.reconnected,
+    )
+    counts = [under[0], *(b - a for a, b in zip(under, under[1:], strict=False))]
     rows = [(label, count) for (_, label), count in zip(RECONNECT_BUCKETS, counts, strict=True)]
-    rows.append(("not reconnected", report.totals.disconnections - report.totals.reconnected))
+    rows.append(("not reconnected", totals.disconnections - totals.reconnected))
     return Table("reconnect-times", "Time to reconnect", ("time to reconnect", "disconnections"), rows)
 
 

@@ -9,37 +9,43 @@ Definitions (the README states them too):
   answer;
 - *self-serve resolution*: reconnected within 24 hours with no escalation; `self_serve_rate` is their
   share of the disconnections (None when there are none);
-- `median_minutes_to_reconnect`: over the reconnected ones.
+- *notified*: the owner was told of it, by a proactive DM or an answer of the bot that showed it;
+  *time to first notice* runs from the disconnection to the first of them;
+- `median_minutes_to_reconnect` and `median_minutes_to_first_notice`: exact medians, over the
+  reconnected and the notified ones.
 
-A bounded number of statements whatever the volume: the ledger's catch-up (two reads when nothing is
-new), the counts grouped by reason and provider, the escalations and votes attributed to them, and the
-reconnection times (for exact medians).
+A bounded number of statements whatever the volume or the period: the ledger's catch-up (three small
+reads when nothing is new), the figures (the period's whole days from the per-day rollups, its ends from
+the ledger's rows, in one statement), and the medians (one statement: for each group, the middle one or
+two values read in order from an index, see `_medians`).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, false, func, literal_column, or_, select, union_all
+from sqlalchemy import Float, String, and_, column, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session
 
-from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.orm import UtcDateTime
+from mailbox_assistant.outcomes import rollups
 from mailbox_assistant.outcomes.ledger import catch_up, ledger
-from mailbox_assistant.outcomes.models import FeedbackVote
 
 SELF_SERVE_TIME = timedelta(hours=24)
 DEFAULT_PERIOD = timedelta(days=30)
-
-_escalations = Escalation.__table__
-_votes = FeedbackVote.__table__
-_since = bindparam("since", type_=UtcDateTime())
-_until = bindparam("until", type_=UtcDateTime())
+# What one report read applies of the ledger's catch-up itself, at most (the worker applies the rest):
+# two batches, 10,000 state events (weeks of a 100,000-a-year fleet's), so a report is up to date with
+# the worker down, and a read after a long outage or the upgrade takes a second or two, not minutes.
+READ_BATCHES = 2
+# A period that holds more than this share of the ledger's days reads its medians by walking the indexes
+# ordered by time (cost: the ledger's size); a shorter one reads its own rows' times (cost: its size).
+WALK_SHARE = 0.25
+MEASURES = {"reconnect": "reconnect_seconds", "notice": "notice_seconds"}
 
 
 @dataclass
@@ -53,7 +59,13 @@ class Outcomes:
     self_served: int = 0
     feedback_yes: int = 0
     feedback_no: int = 0
-    reconnect_seconds: list[float] = field(default_factory=list, repr=False)
+    notified: int = 0
+    # Reconnected in under 5 minutes, 30 minutes, 2 hours (support's time-to-reconnect chart).
+    reconnected_under_5m: int = 0
+    reconnected_under_30m: int = 0
+    reconnected_under_2h: int = 0
+    median_reconnect_seconds: float | None = None
+    median_notice_seconds: float | None = None
 
     @property
     def self_serve_rate(self) -> float | None:
@@ -63,22 +75,36 @@ class Outcomes:
     @property
     def median_minutes_to_reconnect(self) -> float | None:
         """The median time from disconnection to reconnection, in minutes; None when none reconnected."""
-        return median(self.reconnect_seconds) / 60 if self.reconnect_seconds else None
+        seconds = self.median_reconnect_seconds
+        return None if seconds is None else seconds / 60
 
-    def add(self, other: Outcomes) -> None:
-        """Add the counts of `other` (not its reconnection times)."""
-        self.disconnections += other.disconnections
-        self.reconnected += other.reconnected
-        self.reconnected_within_24h += other.reconnected_within_24h
-        self.escalated += other.escalated
-        self.self_served += other.self_served
-        self.feedback_yes += other.feedback_yes
-        self.feedback_no += other.feedback_no
+    @property
+    def median_minutes_to_first_notice(self) -> float | None:
+        """The median time from disconnection to the owner's first notice, in minutes; None if none."""
+        seconds = self.median_notice_seconds
+        return None if seconds is None else seconds / 60
+
+    def add(self, figures: dict[str, int]) -> None:
+        """Add the counts of `figures` (rollups.FIGURES by name; not the medians)."""
+        for name, value in figures.items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def set_median(self, measure: str, seconds: float | None) -> None:
+        """Keep the median of `measure` (reconnect / notice), in seconds."""
+        if measure == "reconnect":
+            self.median_reconnect_seconds = seconds
+        else:
+            self.median_notice_seconds = seconds
+
+    def count(self, measure: str) -> int:
+        """How many of the group have a value of `measure` (reconnect / notice)."""
+        return self.reconnected if measure == "reconnect" else self.notified
 
     def as_dict(self) -> dict[str, Any]:
         """The figures as the report contract names them."""
         rate = self.self_serve_rate
         minutes = self.median_minutes_to_reconnect
+        notice = self.median_minutes_to_first_notice
         return {
             "disconnections": self.disconnections,
             "reconnected": self.reconnected,
@@ -88,6 +114,8 @@ class Outcomes:
             "feedback_no": self.feedback_no,
             "self_serve_rate": None if rate is None else round(rate, 4),
             "median_minutes_to_reconnect": None if minutes is None else round(minutes, 1),
+            "notified": self.notified,
+            "median_minutes_to_first_notice": None if notice is None else round(notice, 1),
         }
 
 
@@ -133,35 +161,24 @@ def period(since: datetime | None, until: datetime | None, now: datetime) -> tup
     return since or until - DEFAULT_PERIOD, until
 
 
-def outcomes_report(session: Session, since: datetime, until: datetime) -> Report:
-    """The report of the disconnections that began in [since, until), the ledger caught up first."""
-    catch_up(session)
-    params = {"since": since, "until": until}
-    groups: dict[tuple[str, str], Outcomes] = defaultdict(Outcomes)
-    for row in session.execute(_COUNTS, params):
-        group = groups[(row.reason, row.provider)]
-        group.disconnections = row.disconnections
-        group.reconnected = row.reconnected
-        group.reconnected_within_24h = group.self_served = int(row.within_24h or 0)
-    for row in session.execute(_FOLLOW_UPS, params):
-        group = groups[(row.reason, row.provider)]
-        if row.kind == "escalation":
-            group.escalated += row.count
-            group.self_served -= int(row.within_24h or 0)
-        else:
-            group.feedback_yes += int(row.yes or 0)
-            group.feedback_no += row.count - int(row.yes or 0)
+def outcomes_report(
+    session: Session, since: datetime, until: datetime, catch_up_batches: int | None = READ_BATCHES
+) -> Report:
+    """The report of the disconnections that began in [since, until), the ledger caught up first (at most
+    `catch_up_batches` batches; None: all there is)."""
+    catch_up(session, max_batches=catch_up_batches)
+    if session.get_bind().dialect.name == "postgresql":  # the figures and the medians of one snapshot
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    sums, first_day = rollups.period_sums(session, since, until)
     reasons: dict[str, Outcomes] = defaultdict(Outcomes)
     providers: dict[str, Outcomes] = defaultdict(Outcomes)
     totals = Outcomes()
-    for (reason, provider), outcomes in groups.items():
-        reasons[reason].add(outcomes)
-        providers[provider].add(outcomes)
-        totals.add(outcomes)
-    for reason, provider, seconds in session.execute(_RECONNECT_TIMES, params):
-        reasons[reason].reconnect_seconds.append(seconds)
-        providers[provider].reconnect_seconds.append(seconds)
-        totals.reconnect_seconds.append(seconds)
+    for (reason, provider), figures in sums.items():
+        named = dict(zip(rollups.FIGURES, figures, strict=True))
+        for group in (reasons[reason], providers[provider], totals):
+            group.add(named)
+    walk = _walks(session, since, until, first_day)
+    _medians(session, since, until, {"reason": reasons, "provider": providers, None: {"": totals}}, walk)
     session.commit()
     return Report(since=since, until=until, reasons=dict(reasons), providers=dict(providers), totals=totals)
 
@@ -170,71 +187,104 @@ def _ordered(groups: dict[str, Outcomes]) -> list[tuple[str, Outcomes]]:
     return sorted(groups.items(), key=lambda item: (-item[1].disconnections, item[0]))
 
 
-def _follow_ups(table: Any, kind: str) -> Any:
-    """Escalations or votes counted for the period's disconnections, grouped by their reason and provider.
+def _walks(session: Session, since: datetime, until: datetime, first_day: Any) -> bool:
+    """Whether the period holds enough of the ledger for its medians to be walked from the indexes
+    (more than WALK_SHARE of the ledger's days), rather than read from its own rows."""
+    if first_day is None:  # no whole day in the period: a short one
+        return False
+    history = (until - rollups.midnight(first_day)).total_seconds()
+    return history <= 0 or (until - since).total_seconds() >= WALK_SHARE * history
 
-    Each counts for its mailbox's latest disconnection begun when it was made, unless that one had
-    closed by then (see outcomes.models.Disconnection): one at most, whatever order the events were
-    recorded in. Only those made since the period began can count, and they are few beside
-    disconnections, so they are matched from their side, an index lookup each. Escalations count once
-    per disconnection; votes each (one per person per answer).
+
+def _medians(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    groupings: dict[str | None, dict[str, Outcomes]],
+    walk: bool,
+) -> None:
+    """Set each group's exact medians, in one statement whatever the number of groups or of rows.
+
+    A short period reads its rows' times (the period's covering index) and takes the medians here. A
+    long one (`walk`) reads, for a group of n values, its ((n + 1) // 2)-th and, when n is even, the
+    next: one subquery each, `ORDER BY <time> LIMIT 1 or 2 OFFSET (n - 1) // 2` over the group's rows of
+    the period, each from an index in that order with the period in it (the group's column, the time,
+    `disconnected_at`), read from its start up to the middle without a sort: the cost follows the
+    ledger's size, not the period's. PostgreSQL's planner picks those indexes itself; SQLite is told.
     """
-    latest = ledger.alias(f"{kind}_latest")
-    latest_begun = (
-        select(latest.c.id)
-        .where(latest.c.mailbox_id == table.c.mailbox_id, latest.c.disconnected_at <= table.c.created_at)
-        .order_by(latest.c.disconnected_at.desc(), latest.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    about = ledger.alias(f"{kind}_about")
-    helpful = table.c.helpful if kind == "vote" else false()
-    within_24h = about.c.reconnect_seconds <= SELF_SERVE_TIME.total_seconds()
-    if kind == "escalation":
-        counted = func.count(about.c.id.distinct())
-        counted_within_24h = func.count(case((within_24h, about.c.id)).distinct())
-    else:
-        counted = func.count()
-        counted_within_24h = func.sum(case((within_24h, 1), else_=0))
-    return (
-        select(
-            literal_column(f"'{kind}'").label("kind"),
-            about.c.reason,
-            about.c.provider,
-            counted.label("count"),
-            counted_within_24h.label("within_24h"),
-            func.sum(case((helpful, 1), else_=0)).label("yes"),
-        )
-        .select_from(table)
-        .join(about, about.c.id == latest_begun)
-        .where(
-            table.c.mailbox_id.is_not(None),
-            table.c.created_at >= _since,
-            or_(about.c.closes_at.is_(None), table.c.created_at < about.c.closes_at),
-            about.c.disconnected_at >= _since,
-            about.c.disconnected_at < _until,
-        )
-        .group_by(about.c.reason, about.c.provider)
-    )
+    if not walk:
+        _medians_of_rows(session, since, until, groupings)
+        return
+    parts, wanted = [], {}
+    for group, groups in groupings.items():
+        for name, outcomes in groups.items():
+            for measure, time_column in MEASURES.items():
+                n = outcomes.count(measure)
+                if not n:
+                    continue
+                label = f"{len(wanted)}"
+                wanted[label] = (outcomes, measure)
+                value = column(time_column, Float())
+                began = column("disconnected_at", UtcDateTime())
+                where = [value.is_not(None), began >= since, began < until]
+                if group is not None:
+                    where.append(column(group, String()) == name)
+                middle = (
+                    select(value.label("value"))
+                    .select_from(_source(session, _index(group, time_column)))
+                    .where(and_(*where))
+                    .order_by(value)
+                    .limit(1 if n % 2 else 2)
+                    .offset((n - 1) // 2)
+                    .subquery()
+                )
+                parts.append(select(literal(label).label("part"), middle.c.value))
+    if not parts:
+        return
+    found: dict[str, list[float]] = defaultdict(list)
+    for part, value in session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        found[part].append(value)
+    for label, (outcomes, measure) in wanted.items():
+        values = found.get(label)
+        outcomes.set_median(measure, sum(values) / len(values) if values else None)
 
 
-_in_period = and_(ledger.c.disconnected_at >= _since, ledger.c.disconnected_at < _until)
-# Counts per (reason, provider) of the period's disconnections, read from the covering index.
-_COUNTS = (
-    select(
-        ledger.c.reason,
-        ledger.c.provider,
-        func.count().label("disconnections"),
-        func.count(ledger.c.reconnect_seconds).label("reconnected"),
-        func.sum(case((ledger.c.reconnect_seconds <= SELF_SERVE_TIME.total_seconds(), 1), else_=0)).label(
-            "within_24h"
-        ),
+def _medians_of_rows(
+    session: Session, since: datetime, until: datetime, groupings: dict[str | None, dict[str, Outcomes]]
+) -> None:
+    """The medians of a short period, from its rows' times."""
+    times: dict[tuple[str | None, str, str], list[float]] = defaultdict(list)
+    rows = session.execute(
+        select(ledger.c.reason, ledger.c.provider, ledger.c.reconnect_seconds, ledger.c.notice_seconds).where(
+            ledger.c.disconnected_at >= since,
+            ledger.c.disconnected_at < until,
+            or_(ledger.c.reconnect_seconds.is_not(None), ledger.c.notice_seconds.is_not(None)),
+        )
     )
-    .where(_in_period)
-    .group_by(ledger.c.reason, ledger.c.provider)
-)
-_FOLLOW_UPS = union_all(_follow_ups(_escalations, "escalation"), _follow_ups(_votes, "vote"))
-# The reconnection times, for exact medians (statistics.median sorts them, cheaper than the database).
-_RECONNECT_TIMES = select(ledger.c.reason, ledger.c.provider, ledger.c.reconnect_seconds).where(
-    _in_period, ledger.c.reconnect_seconds.is_not(None)
-)
+    for reason, provider, *values in rows:
+        for measure, value in zip(MEASURES, values, strict=True):
+            if value is not None:
+                for key in (
+                    ("reason", reason, measure),
+                    ("provider", provider, measure),
+                    (None, "", measure),
+                ):
+                    times[key].append(value)
+    for group, groups in groupings.items():
+        for name, outcomes in groups.items():
+            for measure in MEASURES:
+                values = times.get((group, name, measure))
+                outcomes.set_median(measure, median(values) if values else None)
+
+
+def _index(group: str | None, time_column: str) -> str:
+    """The index ordered by `time_column` within `group`'s column (None: all), then disconnected_at."""
+    return f"ix_disconnections_{group}_{time_column}" if group else f"ix_disconnections_{time_column}"
+
+
+def _source(session: Session, index: str) -> Any:
+    """The ledger in a FROM clause; on SQLite read through `index` (SQLAlchemy renders no index hint
+    for SQLite, so the clause is written out)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return text(f"{ledger.name} INDEXED BY {index}")
+    return text(ledger.name)

@@ -46,6 +46,7 @@ class FeedbackVotes:
             "raw_error": (failure.error or "")[:MAX_ERROR_CHARS] or None if failure else None,
             "answer_text": (answer_text or "")[:MAX_ANSWER_CHARS] or None,
             "updated_at": now,
+            "counted": False,  # for the ledger to count it again (outcomes.follow_ups)
         }
         row = {"voter_slack_id": click.voter_slack_id, "answer_ref": click.answer_ref, "created_at": now}
         self._upsert(row | snapshot, list(snapshot))
@@ -63,8 +64,9 @@ class FeedbackVotes:
             "comment": comment.text,
             "created_at": now,
             "updated_at": now,
+            "counted": False,
         }
-        self._upsert(values, ["helpful", "comment", "updated_at"])
+        self._upsert(values, ["helpful", "comment", "updated_at", "counted"])
 
     def _upsert(self, values: dict[str, Any], updated: list[str]) -> None:
         """INSERT … ON CONFLICT (voter, answer) DO UPDATE the `updated` columns."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,11 +17,17 @@ from sqlalchemy import Engine, func, insert, select
 
 from api import create_app
 from api.web import dispose_database
+from bot.follow_up import about_of
+from mailbox_assistant.conversations.models import ConversationTurn
+from mailbox_assistant.conversations.transcript import ConversationLog
+from mailbox_assistant.conversations.types import Reply
 from mailbox_assistant.db import make_session_factory
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.mailboxes.models import Mailbox
 from mailbox_assistant.mailboxes.status import Failure
 from mailbox_assistant.mailboxes.status import Mailbox as MailboxStatus
+from mailbox_assistant.notices.models import Notification
+from mailbox_assistant.notices.outbox import Outbox
 from mailbox_assistant.outcomes.feedback import Click
 from mailbox_assistant.outcomes.models import FeedbackVote
 from mailbox_assistant.outcomes.signin import create_sign_in
@@ -80,15 +86,16 @@ class Fleet:
         assert response.status_code == 201, response.json
         return response.json["id"]
 
-    def event(self, mailbox_id: int, kind: str, at: datetime, error: str | None = None) -> None:
-        """Record a `disconnected` / `reconnected` / `error` event that occurred at `at`."""
+    def event(self, mailbox_id: int, kind: str, at: datetime, error: str | None = None) -> int:
+        """Record a `disconnected` / `reconnected` / `error` event that occurred at `at`; its id."""
         body = {"type": kind, "occurred_at": at.isoformat(), **({"error": error} if error else {})}
         response = self.client.post(f"/api/v1/mailboxes/{mailbox_id}/events", json=body, headers=self.write)
         assert response.status_code == 201, response.json
+        return response.json["id"]
 
-    def disconnect(self, mailbox_id: int, at: datetime, error: str = TOKEN_EXPIRED) -> None:
-        """The mailbox disconnected at `at` (by default: an expired token)."""
-        self.event(mailbox_id, "disconnected", at, error)
+    def disconnect(self, mailbox_id: int, at: datetime, error: str = TOKEN_EXPIRED) -> int:
+        """The mailbox disconnected at `at` (by default: an expired token); the event's id."""
+        return self.event(mailbox_id, "disconnected", at, error)
 
     def reconnect(self, mailbox_id: int, at: datetime) -> None:
         """The mailbox reconnected at `at`."""
@@ -130,6 +137,57 @@ class Fleet:
         )
         click = Click(voter, helpful, f"D{voter}:{answer}", "answer", str(mailbox_id), failure.reason)
         FeedbackVotes(self.engine, clock=lambda: at).record(click, shown, answer_text="The answer")
+
+    def notify(self, mailbox_id: int, event_id: int, at: datetime | None, kind: str = "disconnected") -> int:
+        """A proactive DM about the disconnection `event_id` began, queued as the feed consumer queues it
+        and marked sent at `at` by the notice outbox (None: still pending); the notification's id."""
+        with self.engine.connect() as connection:
+            owner = connection.execute(
+                select(Mailbox.owner_email).where(Mailbox.id == mailbox_id)
+            ).scalar_one()
+        row = {
+            "dedupe_key": f"{kind}:{event_id}",
+            "kind": kind,
+            "mailbox_id": mailbox_id,
+            "owner_email": owner,
+            "event_id": event_id,
+            "status": "pending",
+            "run_at": at or datetime.now(UTC),
+        }
+        with self.engine.begin() as connection:
+            notification_id = connection.execute(
+                insert(Notification.__table__).values(row).returning(Notification.id)
+            ).scalar_one()
+        if at is not None:
+            outbox = Outbox(make_session_factory(self.engine), timedelta(minutes=5), clock=lambda: at)
+            outbox.mark_sent([notification_id], f"D{owner}", f"{at.timestamp():.6f}")
+        return notification_id
+
+    def answer(self, mailbox_id: int, at: datetime, asker: str = "U_ANA") -> None:
+        """The bot answered `asker` at `at` about the mailbox as the status API has it now (the turns
+        the answer path records, with what the answer showed)."""
+        response = self.client.get(f"/api/v1/mailboxes/{mailbox_id}", headers=self.read)
+        assert response.status_code == 200, response.json
+        shown = MailboxStatus.from_json(response.json)
+        reply = Reply(text=f"{shown.email} is {shown.status}", mailboxes=(shown,))
+        log = ConversationLog(self.engine, clock=lambda: at)
+        log.record_many(
+            asker, [("user", "why did my mailbox disconnect?"), ("bot", reply.text)], about=about_of(reply)
+        )
+
+    def wait_for_answers(self, count: int, timeout: float = 5.0) -> None:
+        """Until `count` bot answers about mailboxes are kept (the bot records them after replying)."""
+        turns = ConversationTurn.__table__
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as connection:
+                found = connection.execute(
+                    select(func.count()).where(turns.c.role == "bot", turns.c.about.is_not(None))
+                ).scalar_one()
+            if found >= count:
+                return
+            assert time.monotonic() < deadline, f"{found} answers recorded, not {count}"
+            time.sleep(0.01)
 
     def wait_for_votes(self, count: int) -> None:
         """Until `count` votes are kept (the bot records a vote after it answered the click)."""

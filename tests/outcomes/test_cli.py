@@ -39,7 +39,8 @@ def test_report_prints_the_tables_by_reason_and_provider(cli_database, fleet, ca
     assert any(line.split()[:3] == ["token_expired", "1", "1"] for line in lines)
     assert any(line.split()[:2] == ["storage_full", "1"] for line in lines)
     totals = [line.split() for line in lines if line.startswith("all ")]
-    assert totals[0] == ["all", "2", "1", "1", "1", "0", "0", "50%", "12"]
+    # … self-serve, median minutes to reconnect, notified (nobody was told), median minutes to notice
+    assert totals[0] == ["all", "2", "1", "1", "1", "0", "0", "50%", "12", "0", "-"]
     assert totals[0] == totals[1]  # the providers' table has the same totals
 
 

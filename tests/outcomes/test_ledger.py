@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, insert, select
 
 from mailbox_assistant.db import make_session_factory
-from mailbox_assistant.outcomes import ledger
+from mailbox_assistant.escalation.models import Escalation
+from mailbox_assistant.outcomes import follow_ups, ledger, rollups
 from mailbox_assistant.outcomes.report import outcomes_report
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -67,6 +69,13 @@ def test_a_second_catch_up_applies_nothing_and_writes_nothing(fleet, engine):
 
 def test_processes_catching_up_at_once_apply_each_event_once(fleet, engine):
     seed_history(fleet, mailboxes=5)
+    for number in range(5):  # what followed: a case, a vote, a DM and an answer each
+        mailbox = fleet.mailbox(f"more{number}@acme.com")
+        event_id = fleet.disconnect(mailbox, START + number * MINUTE)
+        fleet.escalate(mailbox, START + timedelta(hours=1))
+        fleet.vote(mailbox, START + timedelta(hours=1), helpful=number % 2 == 0, voter=f"U{number}")
+        fleet.notify(mailbox, event_id, START + (number + 2) * MINUTE)
+        fleet.answer(mailbox, START + (number + 3) * MINUTE, asker=f"U{number}")
     sessions = make_session_factory(engine)
     errors: list[BaseException] = []
 
@@ -84,7 +93,87 @@ def test_processes_catching_up_at_once_apply_each_event_once(fleet, engine):
         thread.join()
 
     assert errors == []
-    assert len(ledger_rows(engine)) == 10
+    assert len(ledger_rows(engine)) == 15
+    assert rollup_sums(engine) == row_sums(engine)
+    totals = fleet.report(since=START - timedelta(days=1), until=START + timedelta(days=1))["totals"]
+    assert (totals["escalated"], totals["feedback_yes"], totals["feedback_no"]) == (5, 3, 2)
+    assert (totals["notified"], totals["median_minutes_to_first_notice"]) == (5, 2.0)
+
+
+def test_a_case_whose_id_was_drawn_first_but_committed_later_is_counted(fleet, engine):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: rows appear in id order")
+    early, late = fleet.mailbox("early@acme.com"), fleet.mailbox("late@acme.com")
+    for mailbox in (early, late):
+        fleet.disconnect(mailbox, START)
+    period = {"since": START - timedelta(days=1), "until": START + timedelta(days=1)}
+    now = datetime.now(UTC)
+    sessions = make_session_factory(engine)
+
+    def catch_up(after: timedelta) -> None:
+        with sessions() as session:
+            ledger.catch_up(session, clock=lambda: now + after)
+
+    catch_up(timedelta(0))
+    with engine.connect() as slow:
+        slow.begin()
+        slow.execute(insert(Escalation.__table__).values(case_row(early, START + MINUTE)))  # its id first
+        fleet.escalate(late, START + MINUTE)  # a higher id, committed at once
+        for seconds in (5, 10, 15):  # read past both ids, but not settled past them: too soon
+            catch_up(timedelta(seconds=seconds))
+        slow.commit()
+    assert fleet.report(**period)["totals"]["escalated"] == 1  # read again only once it may settle
+
+    catch_up(follow_ups.SETTLE_TIME + timedelta(seconds=10))
+
+    assert fleet.report(**period)["totals"]["escalated"] == 2
+
+
+def case_row(mailbox_id: int, at: datetime) -> dict:
+    """An escalations row about the mailbox, opened at `at`."""
+    return {
+        "asker_slack_id": "U_SLOW",
+        "asker_name": "Slow",
+        "mailbox_ref": str(mailbox_id),
+        "mailbox_id": mailbox_id,
+        "reason": "token_expired",
+        "reason_title": "Token expired",
+        "history": [],
+        "transcript": [],
+        "status": "sent",
+        "run_at": at,
+        "created_at": at,
+    }
+
+
+def rollup_sums(engine) -> dict:
+    """The per-day rollups, summed by day, reason and provider."""
+    days = rollups.days
+    with engine.connect() as connection:
+        return {
+            (row.day, row.reason, row.provider): tuple(row[3:])
+            for row in connection.execute(
+                select(
+                    days.c.day, days.c.reason, days.c.provider, *(days.c[name] for name in rollups.FIGURES)
+                )
+            )
+            if any(row[3:])
+        }
+
+
+def row_sums(engine) -> dict:
+    """What the ledger's rows add up to, by day, reason and provider (rollups.contribution)."""
+    sums: dict = {}
+    with engine.connect() as connection:
+        for row in connection.execute(select(ledger.ledger)).mappings():
+            key = rollups.key(row)
+            sums[key] = tuple(
+                a + b
+                for a, b in zip(
+                    sums.get(key, (0,) * len(rollups.FIGURES)), rollups.contribution(row), strict=True
+                )
+            )
+    return sums
 
 
 def test_the_report_takes_the_same_few_statements_for_3_or_30_disconnections(fleet, engine):
@@ -94,18 +183,23 @@ def test_the_report_takes_the_same_few_statements_for_3_or_30_disconnections(fle
         seed_history(fleet, mailboxes=mailboxes - len(without) * 3, prefix=f"round{len(without)}-")
         fleet.escalate(fleet.mailbox(f"case{mailboxes}@acme.com"), START)
         fleet.vote(fleet.mailbox(f"vote{mailboxes}@acme.com"), START, helpful=True)
+        told = fleet.mailbox(f"told{mailboxes}@acme.com")
+        fleet.notify(told, fleet.disconnect(told, START), START + MINUTE)
+        fleet.answer(told, START + 2 * MINUTE, asker=f"U{mailboxes}")
         for counts in (with_new_events, without):  # the report catches the ledger up, then reads it
             statements = record_statements(engine)
             with sessions() as session:
                 report = outcomes_report(session, START - timedelta(days=1), START + timedelta(days=1))
             event.remove(engine, "before_cursor_execute", statements.listener)
-            assert report.totals.disconnections == mailboxes * 2
+            assert report.totals.disconnections == mailboxes * 2 + len(without) + 1
             counts.append(len(statements))
 
-    # Nothing new: the cursor, the newest event id, then the report's three reads (plus SQLite's BEGINs).
+    # Nothing new: the cursors, the newest event id, whether any follow-up is new, then the report's two
+    # reads (the figures; the medians) (plus SQLite's BEGINs).
     assert without[0] == without[1] <= 8
-    # New events (fewer than a batch): one write transaction more, whatever their number.
-    assert with_new_events[0] == with_new_events[1] <= 16
+    # New events and follow-ups (fewer than a batch): one write transaction more, whatever their number
+    # (the follow-ups of each table, the events, the rows they change, the rollups).
+    assert with_new_events[0] == with_new_events[1] <= 28
 
 
 class _Statements(list):

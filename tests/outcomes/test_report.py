@@ -27,6 +27,7 @@ def test_three_owners_one_self_serves_one_escalates_one_does_nothing(slack, fake
     fleet.reconnect(ana["id"], datetime.now(UTC))
     slack.click("U_BO", {"action_id": f"escalate:{bo['id']}", "value": str(bo["id"])})
     fleet.wait_for_escalations(1)
+    fleet.wait_for_answers(1)
 
     report = fleet.report()
 
@@ -35,6 +36,8 @@ def test_three_owners_one_self_serves_one_escalates_one_does_nothing(slack, fake
     assert (totals["escalated"], totals["feedback_yes"], totals["feedback_no"]) == (1, 1, 0)
     assert totals["self_serve_rate"] == pytest.approx(1 / 3, abs=1e-4)
     assert totals["median_minutes_to_reconnect"] is not None
+    assert totals["notified"] == 1  # Ana, by the bot's answer (no worker sent DMs here)
+    assert totals["median_minutes_to_first_notice"] is not None
     [reason] = report["reasons"]
     [provider] = report["providers"]
     assert reason == {"reason": "token_expired", **totals}
@@ -144,12 +147,62 @@ def test_reasons_and_providers_are_counted_apart_with_medians(fleet):
     assert [row["provider"] for row in report["providers"]] == ["google", "microsoft"]  # most first
 
 
+def test_the_owner_is_first_told_by_a_dm_or_an_answer_whichever_came_first(fleet):
+    dm, asked, both, nobody = (
+        fleet.mailbox(f"{name}@acme.com") for name in ("dm", "asked", "both", "nobody")
+    )
+    events = {mailbox: fleet.disconnect(mailbox, START) for mailbox in (dm, asked, both, nobody)}
+    fleet.notify(dm, events[dm], START + 2 * MINUTE)  # told by a DM after 2 minutes
+    fleet.answer(asked, START + 10 * MINUTE, asker="U_ASKED")  # by an answer after 10
+    fleet.notify(asked, events[asked], START + 30 * MINUTE, kind="reminder")  # a reminder, later
+    fleet.answer(both, START + 5 * MINUTE, asker="U_BOTH")  # the answer came first: 5
+    fleet.notify(both, events[both], START + 8 * MINUTE)
+    fleet.notify(nobody, events[nobody], None)  # a DM still waiting to be sent tells nobody
+    fleet.reconnect(nobody, START + 20 * MINUTE)
+    fleet.answer(nobody, START + 40 * MINUTE, asker="U_NOBODY")  # shows it connected again
+
+    totals = fleet.report(**PERIOD)["totals"]
+
+    assert (totals["disconnections"], totals["notified"]) == (4, 3)
+    assert totals["median_minutes_to_first_notice"] == 5.0  # of 2, 10 and 5
+
+
+def test_a_notice_recorded_after_a_report_is_counted_by_the_next(fleet):
+    mailbox = fleet.mailbox("rep@acme.com")
+    first = fleet.disconnect(mailbox, START)
+    fleet.reconnect(mailbox, START + 30 * MINUTE)
+    second = fleet.disconnect(mailbox, START + timedelta(hours=3))
+    assert fleet.report(**PERIOD)["totals"]["notified"] == 0
+
+    fleet.notify(mailbox, second, START + timedelta(hours=3, minutes=4))  # about the second only
+    fleet.answer(mailbox, START + timedelta(hours=3, minutes=1))  # it shows the second as it is now
+    fleet.notify(mailbox, first, START + 3 * MINUTE)  # sent long ago, recorded as sent now
+
+    totals = fleet.report(**PERIOD)["totals"]
+    assert (totals["disconnections"], totals["notified"]) == (2, 2)
+    assert totals["median_minutes_to_first_notice"] == 2.0  # (3 + 1) / 2
+
+
+def test_a_changed_vote_is_counted_as_it_is_now(fleet):
+    mailbox = fleet.mailbox("rep@acme.com")
+    fleet.disconnect(mailbox, START)
+    fleet.vote(mailbox, START + MINUTE, helpful=True)
+    assert fleet.report(**PERIOD)["totals"]["feedback_yes"] == 1
+
+    fleet.vote(mailbox, START + 2 * MINUTE, helpful=False)  # the same person, the same answer
+
+    totals = fleet.report(**PERIOD)["totals"]
+    assert (totals["feedback_yes"], totals["feedback_no"]) == (0, 1)
+
+
 def test_an_empty_period_has_no_rates(fleet):
     report = fleet.report(**PERIOD)
 
     assert report["reasons"] == [] and report["providers"] == []
     assert report["totals"]["self_serve_rate"] is None
     assert report["totals"]["median_minutes_to_reconnect"] is None
+    assert report["totals"]["notified"] == 0
+    assert report["totals"]["median_minutes_to_first_notice"] is None
 
 
 def test_the_default_period_is_the_last_30_days(fleet):
