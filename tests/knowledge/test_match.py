@@ -60,3 +60,29 @@ def test_a_named_cause_outweighs_circumstances():
 )
 def test_questions_not_about_mailboxes_are_other(question):
     assert match(question) == ("other", None)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "nobody changed the password",
+        "we haven't changed the password",
+        "no one changed the password",
+        "nadie cambió la contraseña",
+        "ninguém mudou a senha",
+        "niemand hat das Passwort geändert",
+        "keiner hat das Passwort geändert",
+    ],
+)
+def test_a_cause_inside_a_negated_clause_is_marked_negated(message):
+    """The model and the phrase lists read a negated clause's words apart ("nobody changed …")."""
+    from knowledge.features import marked_words
+
+    words = marked_words(message, negation=True)
+
+    assert not [w for w in words[2:] if not w.startswith("neg_")], words  # all after the negator
+    assert marked_words("the password changed, nobody told me", negation=True)[:3] == [
+        "the",
+        "password",
+        "changed",
+    ]  # a clause ends the negation's reach
