@@ -7,8 +7,12 @@ for the user's own mailbox connection: a reason and a strength (`strong`: the co
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
-from dataclasses import dataclass
+import tempfile
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import yaml
@@ -34,6 +38,10 @@ PATTERN_KINDS = {
 }
 _ROW_KEYS = {"code", "reason", "strength", "meaning", "provider", "stage", "source"}
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Parsed tables are kept beside the YAML, as Python keeps bytecode (`__pycache__/`), under a digest of
+# the file, of this module and of the reason codes: YAML parsing was most of a process's start-up.
+_CACHE_DIR = "__pycache__"
+_CACHE_SALT = hashlib.sha256(Path(__file__).read_bytes() + ",".join(REASON_CODES).encode()).digest()
 # A name too plain to be a code when it stands in running text ("invalid", "timeout").
 _PLAIN_WORD = re.compile(r"[a-z]+")
 
@@ -127,11 +135,49 @@ def load_tables(directory: Path = CODES_DIR) -> CodeTables:
     return CodeTables(rows)
 
 
-def parse_table(path: Path) -> list[Row]:
-    """One table file: `kind`, `source` and `rows` of code → reason."""
+def parse_table(path: Path, *, cached: bool = True) -> list[Row]:
+    """One table file: `kind`, `source` and `rows` of code → reason (validated, or from the cache
+    of this very file's validated rows)."""
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
-    except (OSError, UnicodeDecodeError) as exc:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"codes/{path.name}: cannot read: {exc}") from None
+    cache = (
+        path.parent
+        / _CACHE_DIR
+        / f"{path.stem}.{hashlib.sha256(_CACHE_SALT + content).hexdigest()[:20]}.json"
+    )
+    if cached:
+        try:
+            return [Row(*fields) for fields in json.loads(cache.read_text(encoding="utf-8"))]
+        except (OSError, ValueError, TypeError):
+            pass  # no cache yet, or unreadable: parse the YAML
+    rows = _parse_table(path, content)
+    if cached:
+        _write_cache(cache, rows)
+    return rows
+
+
+def _write_cache(cache: Path, rows: list[Row]) -> None:
+    """Keep the parsed rows (best effort: a read-only install parses at each start); drop older copies."""
+    try:
+        cache.parent.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump([astuple(row) for row in rows], out, ensure_ascii=False)
+        os.replace(temporary, cache)
+        stem = cache.name.split(".")[0]
+        for old in cache.parent.glob(f"{stem}.*.json"):
+            if old != cache:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def _parse_table(path: Path, content: bytes) -> list[Row]:
+    try:
+        data = yaml.load(content.decode("utf-8"), Loader=_YamlLoader)
+    except UnicodeDecodeError as exc:
         raise KnowledgeError(f"codes/{path.name}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"codes/{path.name}: bad YAML: {exc}") from None
@@ -191,7 +237,7 @@ def lint_tables(directory: Path = CODES_DIR) -> list[str]:
     problems = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            parse_table(path)
+            parse_table(path, cached=False)
         except KnowledgeError as exc:
             problems.append(str(exc))
     return problems

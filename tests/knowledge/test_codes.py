@@ -111,3 +111,14 @@ def test_a_named_provider_selects_its_own_rows():
     assert {
         row.kind for row in load_tables().lookup(read_structure(from_exchange)) if row.code == "5.2.0"
     } == {"exchange_ndr"}
+
+
+def test_parsed_tables_are_kept_and_read_back_the_same(codes_copy):
+    shutil.rmtree(codes_copy / "__pycache__", ignore_errors=True)
+    parsed = load_tables(codes_copy)._by_code  # parses the YAML, keeps the rows under __pycache__/
+    kept = sorted((codes_copy / "__pycache__").glob("*.json"))
+    assert {path.name.split(".")[0] for path in kept} == {path.stem for path in codes_copy.glob("*.yaml")}
+
+    assert load_tables(codes_copy)._by_code == parsed
+    kept[0].write_text("{not json")  # a damaged copy is parsed again, never trusted
+    assert load_tables(codes_copy)._by_code == parsed
