@@ -169,10 +169,11 @@ def positions(cursors: dict[str, tuple[int, datetime | None]]) -> dict[str, Posi
     return found
 
 
-def pending(session: Session, where: dict[str, Position], now: datetime) -> bool:
+def pending(session: Session, where: dict[str, Position], now: datetime, settle: bool) -> bool:
     """Whether there is anything to copy (one read: the rows past each table's `read`, a few index
-    lookups) or a cursor to move."""
-    if session.get_bind().dialect.name == "postgresql" and any(p.due(now) for p in where.values()):
+    lookups), or (`settle`) a cursor to settle."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if settle and postgresql and any(p.due(now) for p in where.values()):
         return True
     checks = [exists().where(s.table.c.id > where[s.kind].read, s.relevant, s.not_copied()) for s in _SOURCES]
     checks.append(exists().where(_votes.c.counted == false()))
@@ -193,9 +194,11 @@ def copy_new(
     now: datetime,
     touched: Touched,
     progress: Progress,
+    settle: bool,
 ) -> tuple[int, bool]:
     """Copy up to `limit` new rows of each table (in the caller's write transaction, the ledger's cursor
-    locked) and move the cursors; (rows copied, whether every table was read to its end)."""
+    locked) and move the cursors; with `settle`, first read again what may have committed late if it is
+    time to (PostgreSQL). (Rows copied, whether every table was read to its end.)"""
     copied, done = 0, True
     moved: list[dict[str, Any]] = []
     copies: list[dict[str, Any]] = []
@@ -203,7 +206,7 @@ def copy_new(
     stats = session.execute(_stats(where)).one()._mapping  # each table's highest id and lowest unsettled one
     for source in _SOURCES:
         position = where[source.kind]
-        again = postgresql and position.due(now)  # read again from `settled`: rows committed late
+        again = settle and postgresql and position.due(now)  # read again from `settled`: late commits
         after = max(position.settled if again else position.read, progress.after.get(source.kind, 0))
         rows = session.execute(
             select(*_COLUMNS[source.kind])

@@ -123,9 +123,12 @@ def catch_up(
     batch_size: int = BATCH_SIZE,
     max_batches: int | None = None,
     clock: Callable[[], datetime] = utcnow,
+    settle: bool = True,
 ) -> int:
     """Apply every settled event and every follow-up recorded since the last catch-up; the number of
     state events and follow-ups applied. At most `max_batches` batches (None: until caught up).
+    `settle`: also read again, when it is time to, the follow-ups that may have committed after rows
+    read past them (PostgreSQL; the worker does, a report read leaves it to the worker).
 
     Commits what it applied (one transaction per batch). The session must have no pending changes.
     """
@@ -134,11 +137,11 @@ def catch_up(
     while max_batches is None or batches < max_batches:
         state = _read_state(session)
         high = _high_water(session)
-        anything_to_copy = follow_ups.pending(session, state.tables, clock())
+        anything_to_copy = follow_ups.pending(session, state.tables, clock(), settle)
         session.commit()  # the reads above hold no lock or snapshot while the batch is applied
         if high <= state.events and not anything_to_copy:
             return applied
-        count, done = _apply_batch(session, state, high, batch_size, progress, clock())
+        count, done = _apply_batch(session, state, high, batch_size, progress, clock(), settle)
         applied += count
         batches += 1
         if done:
@@ -183,6 +186,7 @@ def _apply_batch(
     batch_size: int,
     progress: follow_ups.Progress,
     now: datetime,
+    settle: bool,
 ) -> tuple[int, bool]:
     """Apply the next batch in one transaction with the cursors locked: the new follow-ups, the events
     after the cursor (up to `high`), and what the rows they change collected; (events and follow-ups
@@ -194,7 +198,9 @@ def _apply_batch(
         session.commit()  # another process applied this batch meanwhile: start again from its cursor
         return 0, False
     touched = Touched()
-    copied, copied_all = follow_ups.copy_new(session, state.tables, batch_size, now, touched, progress)
+    copied, copied_all = follow_ups.copy_new(
+        session, state.tables, batch_size, now, touched, progress, settle
+    )
     rows = session.execute(_STATE_EVENTS, {"after": state.events, "high": high, "batch": batch_size}).all()
     done = len(rows) < batch_size
     before: dict[int, dict[str, Any]] = {}

@@ -46,6 +46,7 @@ READ_BATCHES = 2
 # ordered by time (cost: the ledger's size); a shorter one reads its own rows' times (cost: its size).
 WALK_SHARE = 0.25
 MEASURES = {"reconnect": "reconnect_seconds", "notice": "notice_seconds"}
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 @dataclass
@@ -166,9 +167,13 @@ def outcomes_report(
 ) -> Report:
     """The report of the disconnections that began in [since, until), the ledger caught up first (at most
     `catch_up_batches` batches; None: all there is)."""
-    catch_up(session, max_batches=catch_up_batches)
-    if session.get_bind().dialect.name == "postgresql":  # the figures and the medians of one snapshot
+    catch_up(session, max_batches=catch_up_batches, settle=False)  # settling: the worker's
+    if session.get_bind().dialect.name == "postgresql":
+        # The figures and the medians of one snapshot, each planned for this period: psycopg prepares a
+        # statement run five times, and PostgreSQL may then plan it once for any period and offset (a
+        # long period's medians would sort the period's rows instead of walking an index to the middle).
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        session.execute(_CUSTOM_PLANS)
     sums, first_day = rollups.period_sums(session, since, until)
     reasons: dict[str, Outcomes] = defaultdict(Outcomes)
     providers: dict[str, Outcomes] = defaultdict(Outcomes)
