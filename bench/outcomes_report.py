@@ -7,12 +7,14 @@ numbers against the bars (report ≤ 300 ms p50; support's page ≤ 1 s in headl
 Loads a fresh database (made by the migrations) with N disconnections spread over D days (default a
 year) of mailboxes with four disconnections each: one in ten reported twice, one in five with an error
 event, 85 % reconnected in time (most within hours, some after a day), the others days later or (the
-latest) not yet, 5 % escalated, 10 % voted on. Then:
-  - the ledger's first catch-up over the whole history (what the first report after the upgrade does),
+latest) not yet, 5 % escalated, 10 % voted on, 70 % told by a proactive DM (minutes later), 25 % asked
+about (a bot answer that showed the mailbox disconnected). Then:
+  - the ledger's first catch-up over the whole history (what the worker does once after the upgrade),
   - GET /api/v1/reports/outcomes through the app (API key, validation, serialisation included), p50 and
     p95 of R runs and the statements each ran: the default period (30 days) and the whole history
     (every disconnection in the period),
-  - the same after 1,000 new events (the report catches the ledger up first),
+  - after 1,000 new events and 100 new DMs: the worker's catch-up, then the report (which finds nothing
+    to apply); and with the worker down, the report (which catches the ledger up itself),
   - GET /support (the overview page) on the server, and its load in headless Chromium when Debian's
     chromium is installed.
 The machine's speed is printed first (a fixed pure-Python loop), to read the figures against.
@@ -87,16 +89,18 @@ def fresh_database(kind: str) -> Iterator[str]:
 
 def load(url: str, disconnections: int, days: int, now: datetime) -> dict[str, int]:
     """Bulk-load the fleet's history; the row counts."""
+    from mailbox_assistant.conversations.models import ConversationTurn
     from mailbox_assistant.db import make_engine
     from mailbox_assistant.escalation.models import Escalation
     from mailbox_assistant.mailboxes.models import Event, Mailbox
+    from mailbox_assistant.notices.models import Notification
     from mailbox_assistant.outcomes.models import FeedbackVote
 
     rnd = random.Random(16)
     per_mailbox = 4
     start = now - timedelta(days=days)
     slot = timedelta(days=days) / per_mailbox
-    mailboxes, events, escalations, votes = [], [], [], []
+    mailboxes, events, escalations, votes, notices, turns = [], [], [], [], [], []
     event_id = 0
 
     def add_event(mailbox_id: int, kind: str, at: datetime, reason: str | None) -> None:
@@ -136,6 +140,10 @@ def load(url: str, disconnections: int, days: int, now: datetime) -> dict[str, i
             began = start + slot * number + timedelta(minutes=rnd.randint(0, latest_start))
             reason = rnd.choice(list(ERRORS))
             add_event(mailbox_id, "disconnected", began, reason)
+            if rnd.random() < 0.7:
+                notices.append(_notice(mailbox_id, event_id, began + timedelta(minutes=rnd.uniform(0.5, 10))))
+            if rnd.random() < 0.25:
+                turns.extend(_answer(mailbox_id, began, began + timedelta(minutes=rnd.uniform(1, 120))))
             if rnd.random() < 0.1:
                 add_event(mailbox_id, "disconnected", began + timedelta(minutes=1), reason)
             if rnd.random() < 0.2:
@@ -157,6 +165,8 @@ def load(url: str, disconnections: int, days: int, now: datetime) -> dict[str, i
             (Event, events),
             (Escalation, escalations),
             (FeedbackVote, votes),
+            (Notification, notices),
+            (ConversationTurn, turns),
         ):
             for offset in range(0, len(rows), 5000):
                 connection.execute(insert(table.__table__), rows[offset : offset + 5000])
@@ -170,6 +180,8 @@ def load(url: str, disconnections: int, days: int, now: datetime) -> dict[str, i
         "events": len(events),
         "escalations": len(escalations),
         "votes": len(votes),
+        "DMs": len(notices),
+        "answers": len(turns) // 2,
     }
 
 
@@ -192,6 +204,46 @@ def _escalation(mailbox_id: int, provider: str, reason: str, at: datetime) -> di
         "created_at": at,
         "closed_at": at + timedelta(days=1),
     }
+
+
+def _notice(mailbox_id: int, event_id: int, sent_at: datetime) -> dict[str, object]:
+    """A proactive DM about the disconnection `event_id` began, sent at `sent_at`."""
+    return {
+        "dedupe_key": f"disconnected:{event_id}",
+        "kind": "disconnected",
+        "mailbox_id": mailbox_id,
+        "owner_email": f"rep{mailbox_id}@acme.com",
+        "event_id": event_id,
+        "mailbox": {},
+        "status": "sent",
+        "attempts": 0,
+        "run_at": sent_at,
+        "created_at": sent_at,
+        "sent_at": sent_at,
+        "slack_channel": f"D{mailbox_id}",
+        "slack_ts": f"{sent_at.timestamp():.6f}",
+    }
+
+
+def _answer(mailbox_id: int, disconnected_at: datetime, at: datetime) -> list[dict[str, object]]:
+    """The question and the bot's answer that showed the mailbox disconnected (as bot/follow_up.py
+    remembers it)."""
+    shown = {
+        "id": str(mailbox_id),
+        "email": f"rep{mailbox_id}@acme.com",
+        "status": "disconnected",
+        "disconnected_at": disconnected_at.isoformat(),
+    }
+    turn = {"slack_user_id": f"U{mailbox_id}", "channel": f"D{mailbox_id}", "created_at": at}
+    return [
+        {**turn, "role": "user", "text": "why did my mailbox disconnect?", "about": None},
+        {
+            **turn,
+            "role": "bot",
+            "text": "Your mailbox is disconnected",
+            "about": {"mailboxes": [shown], "total": 1},
+        },
+    ]
 
 
 def _vote(mailbox_id: int, event_id: int, helpful: bool, at: datetime) -> dict[str, object]:
@@ -246,6 +298,7 @@ def run(kind: str, disconnections: int, days: int, runs: int) -> None:
     from mailbox_assistant.outcomes import ledger
     from mailbox_assistant.outcomes.signin import create_sign_in
     from mailbox_assistant.settings import load_settings
+    from worker.outcomes import LedgerCatchUp
 
     now = utcnow()
     with fresh_database(kind) as url:
@@ -264,7 +317,9 @@ def run(kind: str, disconnections: int, days: int, runs: int) -> None:
         with make_session_factory(engine)() as session:
             applied = ledger.catch_up(session)
         seconds = time.perf_counter() - began
-        print(f"[{kind}] first catch-up of the ledger: {applied} state events in {seconds:.1f} s")
+        print(
+            f"[{kind}] first catch-up of the ledger: {applied} state events and follow-ups in {seconds:.1f} s"
+        )
         analyze(engine)
         with engine.connect() as connection:
             ledger_rows = connection.execute(text("SELECT count(*) FROM disconnections")).scalar_one()
@@ -293,15 +348,27 @@ def run(kind: str, disconnections: int, days: int, runs: int) -> None:
                 f"{len(statements)} statements — {verdict} the {REPORT_BAR_MS} ms bar"
             )
 
-        after_new = []
-        for _ in range(max(3, runs // 4)):
-            _add_events(engine, 1000, now)
+        job = LedgerCatchUp(make_session_factory(engine), interval=timedelta(0))  # runs when asked
+        caught_up, read_after, read_alone = [], [], []
+        for burst in range(max(3, runs // 4)):
+            _add_events(engine, 1000, now, 2 * burst)
+            began = time.perf_counter()
+            job.run_once()
+            caught_up.append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
             report({})
-            after_new.append((time.perf_counter() - began) * 1000)
+            read_after.append((time.perf_counter() - began) * 1000)
+            writes = [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+            assert not writes, writes  # the worker left nothing to apply
+            _add_events(engine, 1000, now, 2 * burst + 1)
+            began = time.perf_counter()
+            report({})
+            read_alone.append((time.perf_counter() - began) * 1000)
         print(
-            f"[{kind}] report after 1,000 new events (it catches the ledger up first): "
-            f"p50 {statistics.median(after_new):.0f} ms, max {max(after_new):.0f} ms"
+            f"[{kind}] 1,000 new events and 100 DMs: the worker's catch-up p50 "
+            f"{statistics.median(caught_up):.0f} ms; the report after it p50 "
+            f"{statistics.median(read_after):.0f} ms; with the worker down, the report (catching up "
+            f"itself) p50 {statistics.median(read_alone):.0f} ms, max {max(read_alone):.0f} ms"
         )
 
         with make_session_factory(engine)() as session:
@@ -314,27 +381,36 @@ def run(kind: str, disconnections: int, days: int, runs: int) -> None:
         app.extensions["database"]["engine"].dispose()
 
 
-def _add_events(engine, count: int, now: datetime) -> None:
-    """Record `count` new disconnections and reconnections (ids after the loaded ones)."""
+def _add_events(engine, count: int, now: datetime, burst: int = 0) -> None:
+    """Record `count` new disconnections and reconnections (ids after the loaded ones) of count / 2
+    mailboxes (others in each `burst`), and a DM about one disconnection in five."""
     from mailbox_assistant.mailboxes.models import Event
+    from mailbox_assistant.notices.models import Notification
 
     with engine.begin() as connection:
         high = connection.execute(text("SELECT max(id) FROM events")).scalar_one()
+        fleet = connection.execute(text("SELECT max(id) FROM mailboxes")).scalar_one()
         rows = [
             {
                 "id": high + n + 1,
-                "mailbox_id": n // 2 + 1,
+                "mailbox_id": (burst * count // 2 + n // 2) % fleet + 1,
                 "type": "disconnected" if n % 2 == 0 else "reconnected",
                 "error": ERRORS["token_expired"] if n % 2 == 0 else None,
                 "reason": "token_expired" if n % 2 == 0 else None,
                 "confidence": None,
-                "occurred_at": now - timedelta(minutes=30 - n % 2 * 10),
+                "occurred_at": now - timedelta(minutes=30 - n % 2 * 10 - burst),
                 "recorded_at": now,
                 "idempotency_key": None,
             }
             for n in range(count)
         ]
         connection.execute(insert(Event.__table__), rows)
+        notices = [
+            _notice(row["mailbox_id"], row["id"], now - timedelta(minutes=25))
+            for row in rows[::10]
+            if row["type"] == "disconnected"
+        ]
+        connection.execute(insert(Notification.__table__), notices)
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT setval('events_id_seq', (SELECT max(id) FROM events))"))
 
