@@ -17,6 +17,7 @@ from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.reconnect.models import OAuthState
 from mailbox_assistant.settings import Settings
+from worker.runner import Every
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +39,13 @@ class Housekeeping:
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine, self.transcript_retention = engine, transcript_retention
-        self.interval, self.clock = interval, clock
-        self._next_run: datetime | None = None
+        self.schedule = Every(interval, clock)
 
     def run_once(self) -> int:
         """Prune, if an interval has passed since the last time (the first turn always prunes)."""
-        now = self.clock()
-        if self._next_run is not None and now < self._next_run:
+        now = self.schedule.due()
+        if now is None:
             return 0
-        self._next_run = now + self.interval
         pruned = {
             "seen Slack events": self._delete(
                 SlackEventSeen, SlackEventSeen.received_at < now - SEEN_EVENTS_KEPT

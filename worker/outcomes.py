@@ -13,6 +13,7 @@ from mailbox_assistant.db import make_engine, make_session_factory
 from mailbox_assistant.orm import utcnow
 from mailbox_assistant.outcomes.ledger import catch_up
 from mailbox_assistant.settings import Settings
+from worker.runner import Every
 
 INTERVAL = timedelta(seconds=5)
 
@@ -31,15 +32,13 @@ class LedgerCatchUp:
         interval: timedelta = INTERVAL,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.sessions, self.interval, self.clock = sessions, interval, clock
-        self._next_run: datetime | None = None
+        self.sessions, self.clock = sessions, clock
+        self.schedule = Every(interval, clock)
 
     def run_once(self) -> int:
         """Catch up, if an interval has passed since the last time (the first turn always does)."""
-        now = self.clock()
-        if self._next_run is not None and now < self._next_run:
+        if self.schedule.due() is None:
             return 0
-        self._next_run = now + self.interval
         with self.sessions() as session:
             return catch_up(session, clock=self.clock)
 

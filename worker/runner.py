@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,22 @@ class Job(Protocol):
     def run_once(self) -> int:
         """Do what is due now; return the number of items handled (0 when idle)."""
         ...
+
+
+class Every:
+    """When a job that works at an interval is due: at its first turn, then once per interval."""
+
+    def __init__(self, interval: timedelta, clock: Callable[[], datetime]) -> None:
+        self.interval, self.clock = interval, clock
+        self._next: datetime | None = None
+
+    def due(self) -> datetime | None:
+        """The time now when the job is due (and the next turn is an interval away), else None."""
+        now = self.clock()
+        if self._next is not None and now < self._next:
+            return None
+        self._next = now + self.interval
+        return now
 
 
 def run_jobs(jobs: Sequence[Job], stop: threading.Event, idle_seconds: float = 0.25) -> None:

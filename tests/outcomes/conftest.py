@@ -107,21 +107,7 @@ class Fleet:
             email, provider = connection.execute(
                 select(Mailbox.email, Mailbox.provider).where(Mailbox.id == mailbox_id)
             ).one()
-        row = {
-            "mailbox_email": email,
-            "provider": provider,
-            "asker_slack_id": asker,
-            "asker_name": asker,
-            "mailbox_ref": str(mailbox_id),
-            "mailbox_id": mailbox_id,
-            "reason": "token_expired",
-            "reason_title": "Token expired",
-            "history": [],
-            "transcript": [],
-            "status": "sent",
-            "run_at": at,
-            "created_at": at,
-        }
+        row = case_row(mailbox_id, at, asker) | {"mailbox_email": email, "provider": provider}
         with self.engine.begin() as connection:
             connection.execute(insert(Escalation.__table__).values(row))
 
@@ -279,3 +265,20 @@ def signed_in(support_client: FlaskClient, sign_in_link: Callable[[str], str]) -
     response = support_client.post(sign_in_link("sam@acme.com"))
     assert response.status_code == 303, response.get_data(as_text=True)
     return support_client
+
+
+def case_row(mailbox_id: int, at: datetime, asker: str = "U_ANA") -> dict:
+    """An escalations row about the mailbox, opened at `at` by `asker` (sent, as support got it)."""
+    return {
+        "asker_slack_id": asker,
+        "asker_name": asker,
+        "mailbox_ref": str(mailbox_id),
+        "mailbox_id": mailbox_id,
+        "reason": "token_expired",
+        "reason_title": "Token expired",
+        "history": [],
+        "transcript": [],
+        "status": "sent",
+        "run_at": at,
+        "created_at": at,
+    }

@@ -13,6 +13,7 @@ from mailbox_assistant.db import make_session_factory
 from mailbox_assistant.escalation.models import Escalation
 from mailbox_assistant.outcomes import follow_ups, ledger, rollups
 from mailbox_assistant.outcomes.report import outcomes_report
+from tests.outcomes.conftest import case_row
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -127,23 +128,6 @@ def test_a_case_whose_id_was_drawn_first_but_committed_later_is_counted(fleet, e
     catch_up(follow_ups.SETTLE_TIME + timedelta(seconds=10))
 
     assert fleet.report(**period)["totals"]["escalated"] == 2
-
-
-def case_row(mailbox_id: int, at: datetime) -> dict:
-    """An escalations row about the mailbox, opened at `at`."""
-    return {
-        "asker_slack_id": "U_SLOW",
-        "asker_name": "Slow",
-        "mailbox_ref": str(mailbox_id),
-        "mailbox_id": mailbox_id,
-        "reason": "token_expired",
-        "reason_title": "Token expired",
-        "history": [],
-        "transcript": [],
-        "status": "sent",
-        "run_at": at,
-        "created_at": at,
-    }
 
 
 def rollup_sums(engine) -> dict:
