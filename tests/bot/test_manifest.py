@@ -62,3 +62,15 @@ def test_slash_command_home_tab_and_interactivity():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     assert MANIFEST["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_sign_in_with_slack_asks_for_the_scopes_and_callback_support_s_page_uses():
+    """Support's page signs in with Slack's OpenID Connect: its scopes and callback are in the manifest."""
+    source = (ROOT / "api" / "support_auth.py").read_text()
+    scope = re.search(r'"scope": "([^"]+)"', source).group(1)
+    callback = re.search(r"public_url\.rstrip\('/'\)\}(/[^\"]+)\"", source).group(1)
+
+    assert set(MANIFEST["oauth_config"]["scopes"]["user"]) == set(scope.split())
+    assert [url.split("YOUR-STATUS-API-HOST")[1] for url in MANIFEST["oauth_config"]["redirect_urls"]] == [
+        callback
+    ]
