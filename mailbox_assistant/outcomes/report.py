@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
@@ -36,7 +36,6 @@ from mailbox_assistant.orm import UtcDateTime
 from mailbox_assistant.outcomes import rollups
 from mailbox_assistant.outcomes.ledger import catch_up, ledger
 
-SELF_SERVE_TIME = timedelta(hours=24)
 DEFAULT_PERIOD = timedelta(days=30)
 # What one report read applies of the ledger's catch-up itself, at most (the worker applies the rest):
 # two batches, 10,000 state events (weeks of a 100,000-a-year fleet's), so a report is up to date with
@@ -45,7 +44,8 @@ READ_BATCHES = 2
 # A period that holds more than this share of the ledger's days reads its medians by walking the indexes
 # ordered by time (cost: the ledger's size); a shorter one reads its own rows' times (cost: its size).
 WALK_SHARE = 0.25
-MEASURES = {"reconnect": "reconnect_seconds", "notice": "notice_seconds"}
+MEASURES = {"reconnect": "reconnect_seconds", "notice": "notice_seconds"}  # measure → the ledger's column
+_COUNTED_BY = {"reconnect": "reconnected", "notice": "notified"}  # measure → how many have a value
 _CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
@@ -65,8 +65,7 @@ class Outcomes:
     reconnected_under_5m: int = 0
     reconnected_under_30m: int = 0
     reconnected_under_2h: int = 0
-    median_reconnect_seconds: float | None = None
-    median_notice_seconds: float | None = None
+    median_seconds: dict[str, float | None] = field(default_factory=dict)  # by measure (MEASURES)
 
     @property
     def self_serve_rate(self) -> float | None:
@@ -76,30 +75,21 @@ class Outcomes:
     @property
     def median_minutes_to_reconnect(self) -> float | None:
         """The median time from disconnection to reconnection, in minutes; None when none reconnected."""
-        seconds = self.median_reconnect_seconds
-        return None if seconds is None else seconds / 60
+        return _minutes(self.median_seconds.get("reconnect"))
 
     @property
     def median_minutes_to_first_notice(self) -> float | None:
         """The median time from disconnection to the owner's first notice, in minutes; None if none."""
-        seconds = self.median_notice_seconds
-        return None if seconds is None else seconds / 60
+        return _minutes(self.median_seconds.get("notice"))
 
     def add(self, figures: dict[str, int]) -> None:
         """Add the counts of `figures` (rollups.FIGURES by name; not the medians)."""
         for name, value in figures.items():
             setattr(self, name, getattr(self, name) + value)
 
-    def set_median(self, measure: str, seconds: float | None) -> None:
-        """Keep the median of `measure` (reconnect / notice), in seconds."""
-        if measure == "reconnect":
-            self.median_reconnect_seconds = seconds
-        else:
-            self.median_notice_seconds = seconds
-
     def count(self, measure: str) -> int:
         """How many of the group have a value of `measure` (reconnect / notice)."""
-        return self.reconnected if measure == "reconnect" else self.notified
+        return getattr(self, _COUNTED_BY[measure])
 
     def as_dict(self) -> dict[str, Any]:
         """The figures as the report contract names them."""
@@ -118,6 +108,10 @@ class Outcomes:
             "notified": self.notified,
             "median_minutes_to_first_notice": None if notice is None else round(notice, 1),
         }
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / 60
 
 
 @dataclass
@@ -251,7 +245,7 @@ def _medians(
         found[part].append(value)
     for label, (outcomes, measure) in wanted.items():
         values = found.get(label)
-        outcomes.set_median(measure, sum(values) / len(values) if values else None)
+        outcomes.median_seconds[measure] = sum(values) / len(values) if values else None
 
 
 def _medians_of_rows(
@@ -279,7 +273,7 @@ def _medians_of_rows(
         for name, outcomes in groups.items():
             for measure in MEASURES:
                 values = times.get((group, name, measure))
-                outcomes.set_median(measure, median(values) if values else None)
+                outcomes.median_seconds[measure] = median(values) if values else None
 
 
 def _index(group: str | None, time_column: str) -> str:
