@@ -142,19 +142,16 @@ def parse_table(path: Path, *, cached: bool = True) -> list[Row]:
         content = path.read_bytes()
     except OSError as exc:
         raise KnowledgeError(f"codes/{path.name}: cannot read: {exc}") from None
-    cache = (
-        path.parent
-        / _CACHE_DIR
-        / f"{path.stem}.{hashlib.sha256(_CACHE_SALT + content).hexdigest()[:20]}.json"
-    )
-    if cached:
-        try:
-            return [Row(*fields) for fields in json.loads(cache.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, TypeError):
-            pass  # no cache yet, or unreadable: parse the YAML
+    if not cached:
+        return _parse_table(path, content)
+    digest = hashlib.sha256(_CACHE_SALT + content).hexdigest()[:20]
+    cache = path.parent / _CACHE_DIR / f"{path.stem}.{digest}.json"
+    try:
+        return [Row(*fields) for fields in json.loads(cache.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        pass  # no cache yet, or unreadable: parse the YAML
     rows = _parse_table(path, content)
-    if cached:
-        _write_cache(cache, rows)
+    _write_cache(cache, rows)
     return rows
 
 
