@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
@@ -17,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.identity import Identity, slack_user
+from knowledge.text import fold
 from mailbox_assistant.conversations.types import SlackUser
 
 PEOPLE_TTL = 300.0  # seconds the workspace's member list is kept (a name lookup reads it)
@@ -114,5 +114,4 @@ def _list_members(client: WebClient) -> list[SlackUser]:
 
 def _fold(text: str) -> str:
     """Lower-case, accents dropped, spaces collapsed ("José  Núñez" → "jose nunez")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+    return " ".join(fold(text).split())

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from knowledge.classify import Classifier, Diagnosis, ErrorReader
 from knowledge.codes import CODES_DIR, load_tables
+from knowledge.concepts import CONCEPTS_FILE, load_concepts
 from knowledge.examples import EXAMPLES_DIR, failure_examples, question_examples
 from knowledge.loader import INTENTS_FILE, REASONS_DIR, Reason, load_intents, load_reasons
 from knowledge.match import PhraseFinder
@@ -24,10 +25,11 @@ class KnowledgeBase:
         codes_dir: Path = CODES_DIR,
         models_dir: Path = MODELS_DIR,
         examples_dir: Path = EXAMPLES_DIR,
+        concepts_file: Path = CONCEPTS_FILE,
     ) -> None:
         self.reasons = load_reasons(reasons_dir)
         self.tables = load_tables(codes_dir)
-        self.error_reader = ErrorReader(self.reasons.values(), self.tables)
+        self.error_reader = ErrorReader(self.reasons.values(), self.tables, load_concepts(concepts_file))
         self.classifier = Classifier(
             self.error_reader, LinearModel(models_dir / "failures.npz"), failure_examples(examples_dir)
         )

@@ -4,7 +4,8 @@
    Graph codes, the SMTP stage, exception names.
 2. The code tables (`knowledge/codes/*.yaml`) say what those codes mean; the reason files' own
    signatures (`knowledge/reasons/*.md`) say what wording means.
-3. A linear model over words, word pairs, character n-grams and that evidence gives calibrated
+3. The concepts the words carry, in any language (`knowledge/concepts.yaml`: "hasło" is a password).
+4. A linear model over words, word pairs, character n-grams and that evidence gives calibrated
    probabilities. Below the threshold set from cross-validation the answer is `unknown`.
 Support's own labelled examples (`knowledge/examples/failures.jsonl`) decide for texts they match.
 """
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from knowledge.codes import CodeTables, Row
+from knowledge.concepts import Concepts
 from knowledge.decide import decide, table_reason
 from knowledge.examples import Examples
 from knowledge.features import normalise, text_features
@@ -51,8 +53,9 @@ def canonical_provider(provider: str | None) -> str | None:
 class ErrorReader:
     """Structure, table rows and signatures of an error, as evidence tokens for the model."""
 
-    def __init__(self, reasons: Iterable[Reason], tables: CodeTables) -> None:
+    def __init__(self, reasons: Iterable[Reason], tables: CodeTables, concepts: Concepts) -> None:
         self.tables = tables
+        self.concepts = concepts
         self._by_first_word: dict[str, list[Signature]] = {}
         self._regexes: list[Signature] = []
         for reason in reasons:
@@ -75,7 +78,7 @@ class ErrorReader:
         """(words, pairs, evidence) as the model reads them."""
         _, _, _, evidence = self.read(raw_error, canonical_provider(provider))
         words, pairs = text_features(bounded(raw_error))
-        return words, pairs, evidence
+        return words, pairs, evidence + self.concepts.tokens(words, pairs)
 
     def _signatures(self, text: str, words: list[str]) -> tuple[Signature, ...]:
         """The reasons' signatures the text contains, those inside a longer one left out."""
@@ -135,6 +138,7 @@ class Classifier:
         provider = canonical_provider(provider)
         structure, rows, signatures, evidence = self.reader.read(raw_error, provider)
         words, pairs = text_features(normalised, normalised=True)
+        evidence += self.reader.concepts.tokens(words, pairs)
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
         decided = table_reason(rows, signatures)
         reason, probability, decided_by = decide(ranked, decided, self.head.threshold, "unknown")

@@ -11,7 +11,8 @@ the evidence for another language is thin, because an English reader is the safe
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from knowledge.text import fold
 
 LANGUAGES = ("en", "es", "pt", "fr", "de")
 
@@ -61,15 +62,9 @@ _MIN_SCORE = 2  # less evidence than one word only that language uses, and the m
 MAX_CHARS = 4000  # of a message, the head is enough to tell its language
 
 
-def _fold(text: str) -> str:
-    """Lower-case, without accents (ñ stays n, ß becomes ss)."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("ß", "ss"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _vocabulary() -> dict[str, set[str]]:
     """Each language's cue words, folded."""
-    return {lang: {_fold(word) for word in words.split()} for lang, words in _WORDS.items()}
+    return {lang: {fold(word) for word in words.split()} for lang, words in _WORDS.items()}
 
 
 _VOCABULARY = _vocabulary()
@@ -88,7 +83,7 @@ def language_scores(text: str) -> dict[str, int]:
     """How much each language's cues weigh in `text` (for tests and tuning)."""
     raw = _MARKUP.sub(" ", (text or "")[:MAX_CHARS].lower())
     scores = dict.fromkeys(LANGUAGES, 0)
-    for word in _TOKEN.findall(_fold(raw).replace("’", "'")):
+    for word in _TOKEN.findall(fold(raw).replace("’", "'")):
         owners = _OWNERS.get(word, ())
         for lang in owners:
             scores[lang] += 2 if len(owners) == 1 else 1

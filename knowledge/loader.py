@@ -296,10 +296,15 @@ def lint(directory: Path = REASONS_DIR, intents_file: Path = INTENTS_FILE) -> li
 def _lint_data() -> list[str]:
     """Problems of the code tables, support's examples and the model files."""
     from knowledge.codes import lint_tables
+    from knowledge.concepts import read_concepts
     from knowledge.examples import failure_examples, question_examples
     from knowledge.model import MODELS_DIR, LinearModel
 
     problems = lint_tables()
+    try:
+        read_concepts()
+    except KnowledgeError as exc:
+        problems.append(str(exc))
     for load in (failure_examples, question_examples):
         try:
             load()

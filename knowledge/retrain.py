@@ -11,6 +11,7 @@ from pathlib import Path
 
 from knowledge.classify import Classifier, ErrorReader
 from knowledge.codes import CODES_DIR, load_tables
+from knowledge.concepts import load_concepts
 from knowledge.decide import table_reason
 from knowledge.examples import EXAMPLES_DIR, failure_examples
 from knowledge.loader import INTENTS_FILE, REASONS_DIR, load_intents, load_reasons
@@ -56,7 +57,7 @@ def training_rows(kind: str, hold_dev: bool, root: Path = ROOT) -> list[dict]:
 def train_all(models_dir: Path = MODELS_DIR, hold_dev: bool = False, folds: int = 5) -> TrainingRun:
     """Train the error model, then the question model (which reads pasted errors with the first)."""
     reasons = load_reasons(REASONS_DIR)
-    reader = ErrorReader(reasons.values(), load_tables(CODES_DIR))
+    reader = ErrorReader(reasons.values(), load_tables(CODES_DIR), load_concepts())
     failures = training_rows("failures", hold_dev)
     # The model learns with the provider each row names (as the bot passes the mailbox's), and is
     # cross-validated on the text alone, as an error arrives when no mailbox is known: the threshold

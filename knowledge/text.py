@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Slack markup: <@U123>, <#C123|name>, <mailto:a@b.com|a@b.com>, <https://x|label>, :emoji_name:
 # No '<' inside: a run of '<' with no '>' is then read in linear time, not quadratic.
@@ -21,6 +22,12 @@ def error_words(raw_error: str, limit: int = 4000) -> list[str]:
     text = raw_error[:limit].lower().replace("\\r\\n", " ").replace("\\n", " ")
     words = (word.strip(_EDGE_PUNCT) for word in _NOT_WORD.split(_NAME_DOT.sub(" ", text)))
     return [word for word in words if word]
+
+
+def fold(text: str) -> str:
+    """Case and accents dropped ("Contraseña" → "contrasena", "Straße" → "strasse")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def strip_slack_markup(text: str) -> str:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.concepts import TOKEN_PREFIX as CONCEPT
+from knowledge.concepts import WEIGHT as CONCEPT_WEIGHT
 from knowledge.features import word_features
 
 Featurize = Callable[[dict], tuple[list[str], list[str], list[str]]]  # a labelled row → features
@@ -63,7 +65,11 @@ class Vocabulary:
         self.columns = {feature: i for i, feature in enumerate(keep)}
 
     def matrix(self, samples: Sequence[tuple[list[str], list[str], list[str]]]):
-        """The scaled sample × feature matrix: text features count / sqrt(total), evidence 1."""
+        """The scaled sample × feature matrix: text features count / sqrt(total), evidence 1.
+
+        A concept is weaker evidence than a code or a signature: it counts CONCEPT_WEIGHT. The model
+        file stores its weights multiplied by that, so answering treats all evidence alike.
+        """
         from scipy.sparse import csr_matrix
 
         data, indices, indptr = [], [], [0]
@@ -79,7 +85,8 @@ class Vocabulary:
             cells = {column: n * scale for column, n in row.items()}
             for token in evidence:
                 if token in self.columns:
-                    cells[self.columns[token]] = cells.get(self.columns[token], 0.0) + 1.0
+                    value = CONCEPT_WEIGHT if token.startswith(CONCEPT) else 1.0
+                    cells[self.columns[token]] = cells.get(self.columns[token], 0.0) + value
             for column in sorted(cells):
                 indices.append(column)
                 data.append(cells[column])
@@ -187,7 +194,9 @@ def write_model(
         pairs=np.array("\n".join(pairs)),
         pair_matrix=_rows([weight[p] for p in pairs], coef.shape[0]),
         evidence=np.array("\n".join(evidence)),
-        evidence_matrix=_rows([weight[e] for e in evidence], coef.shape[0]),
+        evidence_matrix=_rows(
+            [weight[e] * (CONCEPT_WEIGHT if e.startswith(CONCEPT) else 1.0) for e in evidence], coef.shape[0]
+        ),
     )
 
 

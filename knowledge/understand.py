@@ -48,11 +48,13 @@ class QuestionReader:
         words = marked_words(text, negation=True)
         # A negated cause is not named ("I did NOT change my password"), but a negated phrase can
         # be the request itself ("this didn't help"): causes are read outside negations, intents not.
-        positive = " ".join(w for w in words if not w.startswith("neg_"))
+        positive_words = [w for w in words if not w.startswith("neg_")]
+        positive = " ".join(positive_words)
         evidence = [f"e:{kind}:{name}" for (kind, name) in self.phrases.groups(text) if kind in INTENT_GROUPS]
         evidence += [
             f"e:{kind}:{name}" for (kind, name) in self.phrases.groups(positive) if kind not in INTENT_GROUPS
         ]
+        evidence += self.errors.concepts.tokens(positive_words, pair_features(positive_words))
         _, rows, _, _ = self.errors.read(bounded(text))
         evidence += [f"e:pasted:{row.reason}:{row.strength}" for row in rows if row.reason != "ambiguous"]
         evidence += [f"e:quoted:{code}" for code in self.phrases.quoted_reasons(text)]
