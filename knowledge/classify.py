@@ -74,6 +74,11 @@ class ErrorReader:
         signatures = self._signatures(text, words)
         return structure, rows, signatures, evidence_tokens(structure, rows, signatures)
 
+    def rows(self, raw_error: str) -> list[Row]:
+        """The table rows of the codes an error (or a message quoting one) carries, no more."""
+        text = bounded(raw_error)
+        return self.tables.lookup(read_structure(text, error_words(text, limit=len(text))), None)
+
     def features(self, raw_error: str, provider: str | None = None):
         """(words, pairs, evidence) as the model reads them."""
         _, _, _, evidence = self.read(raw_error, canonical_provider(provider))

@@ -52,27 +52,38 @@ class Concepts:
                 else:
                     (self._prefix if prefix else self._exact).setdefault(term, set()).add(concept)
         self._lengths = sorted({len(term) for term in self._prefix})
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
 
     def tokens(self, words: list[str], pairs: list[str]) -> list[str]:
         """`e:concept:<name>` for every concept among the words and the `b:first second` pairs."""
         found: set[str] = set()
+        cache, of_word = self._cache, self._of_word
         for word in words:
-            found.update(self._of_word(word))
+            found.update((cache.get(word) or of_word(word))[1])
         if self._pairs:
             for pair in pairs:
-                first, _, second = pair[2:].partition(" ")
-                options = self._pairs.get(fold(first))
-                if options:
-                    second = fold(second)
-                    found.update(
-                        concept
-                        for term, prefix, concept in options
-                        if second == term or (prefix and second.startswith(term))
-                    )
+                found.update(cache[pair] if pair in cache else self._of_pair(pair))
         return [TOKEN_PREFIX + name for name in sorted(found)]
 
-    def _of_word(self, word: str) -> tuple[str, ...]:
+    def _of_pair(self, pair: str) -> tuple[str, ...]:
+        """The concepts of a `b:first second` pair's two-word terms (cached with the words)."""
+        first, _, second = pair[2:].partition(" ")
+        options = self._pairs.get(self._of_word(first)[0], ())
+        folded = self._of_word(second)[0] if options else ""
+        found = tuple(
+            sorted(
+                {
+                    concept
+                    for term, prefix, concept in options
+                    if folded == term or (prefix and folded.startswith(term))
+                }
+            )
+        )
+        self._remember(pair, found)
+        return found
+
+    def _of_word(self, word: str) -> tuple[str, tuple[str, ...]]:
+        """(the word folded, its concepts), from the cache when it was seen before."""
         known = self._cache.get(word)
         if known is not None:
             return known
@@ -84,11 +95,14 @@ class Concepts:
             found.update(self._prefix.get(folded[:length], ()))
         if not folded.isascii() and self._pieces and _UNSPACED.search(folded):
             found.update(concept for piece, concept in self._pieces if piece in folded)
-        result = tuple(sorted(found))
+        result = folded, tuple(sorted(found))
+        self._remember(word, result)
+        return result
+
+    def _remember(self, key: str, value) -> None:
         if len(self._cache) >= WORD_CACHE:
             self._cache.clear()
-        self._cache[word] = result
-        return result
+        self._cache[key] = value
 
 
 def load_concepts(path: Path = CONCEPTS_FILE) -> Concepts:

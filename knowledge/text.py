@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Slack markup: <@U123>, <#C123|name>, <mailto:a@b.com|a@b.com>, <https://x|label>, :emoji_name:
 # No '<' inside: a run of '<' with no '>' is then read in linear time, not quadratic.
@@ -42,6 +43,7 @@ def strip_slack_markup(text: str) -> str:
     return _EMOJI.sub(" ", _SLACK_LINK.sub(label, text))
 
 
+@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """A light suffix stripper so that 'changed', 'changing' and 'change' compare equal."""
     if len(word) > 5 and word.endswith("ing"):

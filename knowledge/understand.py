@@ -17,7 +17,6 @@ from knowledge.examples import Examples
 from knowledge.features import is_hypothetical, marked_words, pair_features
 from knowledge.match import PhraseFinder
 from knowledge.model import LinearModel
-from knowledge.structure import bounded
 from knowledge.text import strip_slack_markup
 
 MAX_QUESTION = 4000  # characters of a message that are read; Slack's own limit is 40,000
@@ -55,7 +54,7 @@ class QuestionReader:
             f"e:{kind}:{name}" for (kind, name) in self.phrases.groups(positive) if kind not in INTENT_GROUPS
         ]
         evidence += self.errors.concepts.tokens(positive_words, pair_features(positive_words))
-        _, rows, _, _ = self.errors.read(bounded(text))
+        rows = self.errors.rows(text)
         evidence += [f"e:pasted:{row.reason}:{row.strength}" for row in rows if row.reason != "ambiguous"]
         evidence += [f"e:quoted:{code}" for code in self.phrases.quoted_reasons(text)]
         if is_hypothetical(text):
