@@ -67,23 +67,36 @@ class ErrorReader:
 
     def read(self, raw_error: str, provider: str | None = None):
         """(structure, table rows, signatures, evidence tokens) of an error."""
-        text = bounded(raw_error)
-        words = error_words(text, limit=len(text))
-        structure = read_structure(text, words)
+        text, words, structure = self._structure(raw_error)
         rows = self.tables.lookup(structure, provider)
         signatures = self._signatures(text, words)
         return structure, rows, signatures, evidence_tokens(structure, rows, signatures)
 
     def rows(self, raw_error: str) -> list[Row]:
         """The table rows of the codes an error (or a message quoting one) carries, no more."""
-        text = bounded(raw_error)
-        return self.tables.lookup(read_structure(text, error_words(text, limit=len(text))), None)
+        return self.tables.lookup(self._structure(raw_error)[2], None)
+
+    def model_inputs(self, raw_error: str, provider: str | None = None, normalised: str | None = None):
+        """(structure, rows, signatures, words, pairs, evidence): what the model reads, and why.
+
+        `normalised`: `features.normalise(bounded(raw_error))` when the caller already has it.
+        """
+        structure, rows, signatures, evidence = self.read(raw_error, provider)
+        if normalised is None:
+            normalised = normalise(bounded(raw_error))
+        words, pairs = text_features(normalised, normalised=True)
+        return structure, rows, signatures, words, pairs, evidence + self.concepts.tokens(words, pairs)
 
     def features(self, raw_error: str, provider: str | None = None):
         """(words, pairs, evidence) as the model reads them."""
-        _, _, _, evidence = self.read(raw_error, canonical_provider(provider))
-        words, pairs = text_features(bounded(raw_error))
-        return words, pairs, evidence + self.concepts.tokens(words, pairs)
+        return self.model_inputs(raw_error, canonical_provider(provider))[3:]
+
+    @staticmethod
+    def _structure(raw_error: str):
+        """(the part read, its words, its structure)."""
+        text = bounded(raw_error)
+        words = error_words(text, limit=len(text))
+        return text, words, read_structure(text, words)
 
     def _signatures(self, text: str, words: list[str]) -> tuple[Signature, ...]:
         """The reasons' signatures the text contains, those inside a longer one left out."""
@@ -141,9 +154,9 @@ class Classifier:
         if known is not None:
             return Diagnosis(known, EXAMPLE_CONFIDENCE, "high", decided_by="example")
         provider = canonical_provider(provider)
-        structure, rows, signatures, evidence = self.reader.read(raw_error, provider)
-        words, pairs = text_features(normalised, normalised=True)
-        evidence += self.reader.concepts.tokens(words, pairs)
+        structure, rows, signatures, words, pairs, evidence = self.reader.model_inputs(
+            raw_error, provider, normalised
+        )
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
         decided = table_reason(rows, signatures)
         reason, probability, decided_by = decide(ranked, decided, self.head.threshold, "unknown")

@@ -105,6 +105,11 @@ class Concepts:
         self._cache[key] = value
 
 
+def evidence_value(token: str) -> float:
+    """What an evidence token counts as a feature: WEIGHT for a concept, 1 for a code or a signature."""
+    return WEIGHT if token.startswith(TOKEN_PREFIX) else 1.0
+
+
 def load_concepts(path: Path = CONCEPTS_FILE) -> Concepts:
     """The concepts file, checked; raises KnowledgeError naming the problem."""
     return Concepts(read_concepts(path))

@@ -45,13 +45,15 @@ def report_lines(run: TrainingRun) -> list[str]:
     return lines
 
 
-def training_rows(kind: str, hold_dev: bool, root: Path = ROOT) -> list[dict]:
-    """Every labelled row training may read for `failures` or `questions`."""
+def training_rows(
+    kind: str, hold_dev: bool, root: Path = ROOT, leave_out: frozenset[str] = frozenset()
+) -> list[dict]:
+    """Every labelled row training may read for `failures` or `questions`, but texts in `leave_out`."""
     splits = ["train"] if hold_dev else ["train", "dev"]
     paths = [root / "corpus" / kind / f"{split}.jsonl" for split in splits]
     paths += sorted((root / "tests" / "data").glob(f"{kind}-*.jsonl"))
     paths.append(EXAMPLES_DIR / f"{kind}.jsonl")
-    return read_rows(paths)
+    return [row for row in read_rows(paths) if row["text"] not in leave_out]
 
 
 def train_all(
@@ -66,7 +68,7 @@ def train_all(
     """
     reasons = load_reasons(REASONS_DIR)
     reader = ErrorReader(reasons.values(), load_tables(CODES_DIR), load_concepts())
-    failures = [row for row in training_rows("failures", hold_dev) if row["text"] not in leave_out]
+    failures = training_rows("failures", hold_dev, leave_out=leave_out)
     # The model learns with the provider each row names (as the bot passes the mailbox's), and is
     # cross-validated on the text alone, as an error arrives when no mailbox is known: the threshold
     # is set for the harder case.
@@ -82,7 +84,7 @@ def train_all(
     classifier = Classifier(reader, LinearModel(models_dir / "failures.npz"), failure_examples())
     phrases = PhraseFinder(reasons.values(), load_intents(INTENTS_FILE), classifier)
     questions_reader = QuestionReader(phrases, reader)
-    questions = [row for row in training_rows("questions", hold_dev) if row["text"] not in leave_out]
+    questions = training_rows("questions", hold_dev, leave_out=leave_out)
     question_reports = train(
         models_dir / "questions.npz",
         questions,

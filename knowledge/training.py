@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.concepts import TOKEN_PREFIX as CONCEPT
-from knowledge.concepts import WEIGHT as CONCEPT_WEIGHT
+from knowledge.concepts import evidence_value
 from knowledge.features import word_features
 
 Featurize = Callable[[dict], tuple[list[str], list[str], list[str]]]  # a labelled row → features
@@ -67,8 +66,8 @@ class Vocabulary:
     def matrix(self, samples: Sequence[tuple[list[str], list[str], list[str]]]):
         """The scaled sample × feature matrix: text features count / sqrt(total), evidence 1.
 
-        A concept is weaker evidence than a code or a signature: it counts CONCEPT_WEIGHT. The model
-        file stores its weights multiplied by that, so answering treats all evidence alike.
+        A concept is weaker evidence than a code or a signature (`concepts.evidence_value`). The model
+        file stores its weights multiplied by that value, so answering treats all evidence alike.
         """
         from scipy.sparse import csr_matrix
 
@@ -85,8 +84,8 @@ class Vocabulary:
             cells = {column: n * scale for column, n in row.items()}
             for token in evidence:
                 if token in self.columns:
-                    value = CONCEPT_WEIGHT if token.startswith(CONCEPT) else 1.0
-                    cells[self.columns[token]] = cells.get(self.columns[token], 0.0) + value
+                    column = self.columns[token]
+                    cells[column] = cells.get(column, 0.0) + evidence_value(token)
             for column in sorted(cells):
                 indices.append(column)
                 data.append(cells[column])
@@ -194,9 +193,7 @@ def write_model(
         pairs=np.array("\n".join(pairs)),
         pair_matrix=_rows([weight[p] for p in pairs], coef.shape[0]),
         evidence=np.array("\n".join(evidence)),
-        evidence_matrix=_rows(
-            [weight[e] * (CONCEPT_WEIGHT if e.startswith(CONCEPT) else 1.0) for e in evidence], coef.shape[0]
-        ),
+        evidence_matrix=_rows([weight[e] * evidence_value(e) for e in evidence], coef.shape[0]),
     )
 
 
