@@ -6,6 +6,9 @@ Run: .venv/bin/python bench/kb_accuracy.py            cross-validation, speed, l
                                                         (failures-*.jsonl, questions-*.jsonl)
      .venv/bin/python bench/kb_accuracy.py --proxy      also a stand-in for the blind sets: train without
                                                         the shared development sets, then score them
+     .venv/bin/python bench/kb_accuracy.py --curve      also what the error threshold trades: train without
+                                                        the dev split, then right / confidently wrong on it
+                                                        at several thresholds
 
 Bars (issues 11 and 12): errors — right ≥ 95 %, confidently wrong ≤ 1 % (sealed test and
 cross-validation), ≥ 20,000 errors/s, load < 300 ms and 60 MB; questions — right ≥ 95 %,
@@ -133,11 +136,43 @@ def blind_proxy() -> bool:
     return ok
 
 
+CURVE_THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+
+
+def threshold_curve() -> None:
+    """Right and confidently wrong on the dev split (not trained on) if the model's best guess were
+    stated above each threshold; code-table decisions count as they are answered."""
+    import tempfile
+
+    from knowledge.base import KnowledgeBase
+    from knowledge.retrain import train_all
+
+    rows = read_examples(ROOT / "corpus" / "failures" / "dev.jsonl")
+    with tempfile.TemporaryDirectory() as scratch:
+        run = train_all(models_dir=Path(scratch), hold_dev=True)
+        kb = KnowledgeBase(models_dir=Path(scratch))
+        answers = []
+        for row in rows:
+            diagnosis = kb.classifier.diagnose(row["text"])
+            top, probability = diagnosis.ranked[0] if diagnosis.ranked else ("unknown", 0.0)
+            table = diagnosis.decided_by in ("table", "example")
+            answers.append((diagnosis.reason if table else top, 1.0 if table else probability, row["reason"]))
+    trained = run.failures["reason"].threshold
+    print(f"  errors, dev split ({len(rows)}) not trained on: the best guess stated above each threshold")
+    for threshold in (*CURVE_THRESHOLDS, trained):
+        said = [(answer if p >= threshold else "unknown", label) for answer, p, label in answers]
+        right = sum(answer == label for answer, label in said) / len(said)
+        wrong = sum(answer not in (label, "unknown") for answer, label in said) / len(said)
+        name = f"{threshold:.2f}" + (" (trained)" if threshold == trained else "")
+        print(f"    threshold {name:16s} right {right:6.1%}  confidently wrong {wrong:5.1%}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sealed", action="store_true", help="score the sealed test split")
     parser.add_argument("--blind", type=Path, help="a folder of other labelled sets to score")
     parser.add_argument("--proxy", action="store_true", help="score the shared sets, trained without them")
+    parser.add_argument("--curve", action="store_true", help="error threshold against right / wrong, on dev")
     parser.add_argument("--no-cv", action="store_true", help="skip the cross-validation (a minute or two)")
     args = parser.parse_args()
     from knowledge import classify, match
@@ -154,6 +189,8 @@ def main() -> int:
             ok &= right >= bar[0] and wrong <= bar[1]
     if args.proxy:
         ok &= blind_proxy()
+    if args.curve:
+        threshold_curve()
     if args.blind:
         for path in sorted(args.blind.glob("*.jsonl")):
             kind = "failures" if path.name.startswith("failures") else "questions"
