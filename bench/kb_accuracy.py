@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import astuple
 from pathlib import Path
 
@@ -113,23 +114,29 @@ def score_set(name: str, kind: str, rows: list[dict], show_confusion: bool, kb=N
     return right, wrong
 
 
+@contextmanager
+def trained_apart(**train_args):
+    """(training run, knowledge base) of models trained in a scratch folder with `train_all`'s args."""
+    import tempfile
+
+    from knowledge.base import KnowledgeBase
+    from knowledge.retrain import train_all
+
+    with tempfile.TemporaryDirectory() as scratch:
+        run = train_all(models_dir=Path(scratch), **train_args)
+        yield run, KnowledgeBase(models_dir=Path(scratch))
+
+
 def blind_proxy() -> bool:
     """Train without `tests/data/*-dev.jsonl` (gathered and labelled by others) and score them.
 
     A stand-in for the blind sets, which are of the same kinds; bars: errors ≥ 92 % right and
     ≤ 2 % confidently wrong, questions ≥ 90 % and ≤ 5 %.
     """
-    import tempfile
-
-    from knowledge.base import KnowledgeBase
-    from knowledge.retrain import train_all
-
     shared = {kind: read_examples(ROOT / "tests" / "data" / f"{kind}-dev.jsonl") for kind in BLIND_BARS}
     leave_out = frozenset(row["text"] for rows in shared.values() for row in rows)
     ok = True
-    with tempfile.TemporaryDirectory() as scratch:
-        train_all(models_dir=Path(scratch), leave_out=leave_out)
-        kb = KnowledgeBase(models_dir=Path(scratch))
+    with trained_apart(leave_out=leave_out) as (_, kb):
         for kind, (right_bar, wrong_bar) in BLIND_BARS.items():
             right, wrong = score_set(f"{kind}-dev, not trained on", kind, shared[kind], False, kb)
             ok &= right >= right_bar and wrong <= wrong_bar
@@ -141,28 +148,25 @@ CURVE_THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 def threshold_curve() -> None:
     """Right and confidently wrong on the dev split (not trained on) if the model's best guess were
-    stated above each threshold; code-table decisions count as they are answered."""
-    import tempfile
-
-    from knowledge.base import KnowledgeBase
-    from knowledge.retrain import train_all
-
+    stated above each threshold; code-table and example decisions count as they are answered."""
     rows = read_examples(ROOT / "corpus" / "failures" / "dev.jsonl")
-    with tempfile.TemporaryDirectory() as scratch:
-        run = train_all(models_dir=Path(scratch), hold_dev=True)
-        kb = KnowledgeBase(models_dir=Path(scratch))
-        answers = []
+    guesses = {}  # text → (best guess, probability), each text diagnosed once
+    with trained_apart(hold_dev=True) as (run, kb):
         for row in rows:
             diagnosis = kb.classifier.diagnose(row["text"])
-            top, probability = diagnosis.ranked[0] if diagnosis.ranked else ("unknown", 0.0)
-            table = diagnosis.decided_by in ("table", "example")
-            answers.append((diagnosis.reason if table else top, 1.0 if table else probability, row["reason"]))
+            if diagnosis.decided_by in ("table", "example") or not diagnosis.ranked:
+                guesses[row["text"]] = (diagnosis.reason, 1.0)
+            else:
+                guesses[row["text"]] = diagnosis.ranked[0]
     trained = run.failures["reason"].threshold
     print(f"  errors, dev split ({len(rows)}) not trained on: the best guess stated above each threshold")
     for threshold in (*CURVE_THRESHOLDS, trained):
-        said = [(answer if p >= threshold else "unknown", label) for answer, p, label in answers]
-        right = sum(answer == label for answer, label in said) / len(said)
-        wrong = sum(answer not in (label, "unknown") for answer, label in said) / len(said)
+
+        def stated(text: str, threshold: float = threshold) -> tuple[str, float]:
+            guess, probability = guesses[text]
+            return (guess if probability >= threshold else "unknown"), probability
+
+        right, wrong = astuple(score_classify(rows, stated))
         name = f"{threshold:.2f}" + (" (trained)" if threshold == trained else "")
         print(f"    threshold {name:16s} right {right:6.1%}  confidently wrong {wrong:5.1%}")
 
