@@ -43,6 +43,7 @@ class Diagnosis:
     ranked: tuple[tuple[str, float], ...] = ()
     decided_by: str = "model"
     evidence: tuple[str, ...] = field(default=())
+    neighbour: tuple[str, float] | None = None  # the nearest training row's label and similarity
 
 
 def canonical_provider(provider: str | None) -> str | None:
@@ -159,9 +160,17 @@ class Classifier:
         )
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
         decided = table_reason(rows, signatures)
-        reason, probability, decided_by = decide(ranked, decided, self.head.threshold, "unknown")
+        head = self.head
+        near = self.model.nearest(head, words) if ranked[0][1] < head.threshold else None
+        reason, probability, decided_by = decide(
+            ranked, decided, head.threshold, "unknown", near, head.neighbour
+        )
         if decided_by == "table":
-            probability = max(probability, self.head.high)
+            probability = max(probability, head.high)
+        elif decided_by == "neighbour" and reason != "unknown":
+            # As sure as the least sure stated answer: cross-validation set the similarity so that
+            # these answers keep confident mistakes within the same allowance.
+            probability = head.threshold
         elif reason == "unknown":
             # How sure we are that it is none of the documented causes, not the best guess's score.
             probability = min(dict(ranked).get("unknown", 0.0), self.head.threshold - 0.01)
@@ -176,6 +185,7 @@ class Classifier:
             ranked,
             decided_by,
             tuple(evidence),
+            near,
         )
 
     def level(self, reason: str, confidence: float | None) -> str:
@@ -206,6 +216,12 @@ class Classifier:
             )
         for signature in diagnosis.signatures:
             lines.append(f"signature of {signature.reason} ({signature.tier}): {signature.text!r}")
+        if diagnosis.neighbour is not None:
+            label, similarity = diagnosis.neighbour
+            lines.append(
+                f"nearest known error: {label} (similarity {similarity:.2f}; agreeing with the model's"
+                f" guess, it is stated from {self.head.neighbour:.2f})"
+            )
         top = ", ".join(f"{code} {p:.2f}" for code, p in diagnosis.ranked[:3])
         lines.append(f"model: {top}; threshold {self.head.threshold:.2f}, stated above {self.head.high:.2f}")
         words, pairs = text_features(bounded(raw_error))

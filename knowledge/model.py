@@ -17,6 +17,7 @@ import numpy as np
 
 from knowledge.features import word_features
 from knowledge.loader import KnowledgeError
+from knowledge.neighbours import NeighbourIndex
 
 MODELS_DIR = Path(__file__).parent / "models"
 OOV_CACHE = 20_000  # words not seen in training whose n-gram sums are kept
@@ -32,6 +33,7 @@ class Head:
     temperature: float
     threshold: float  # below this top probability the head abstains
     high: float  # at or above it the answer is stated without hedging
+    neighbour: float = 2.0  # below the threshold, a training row this alike with the best guess states it
 
     @property
     def end(self) -> int:
@@ -73,6 +75,34 @@ class LinearModel:
         self._pairs = _index(data["pairs"], offsets["pair"])
         self._evidence = _index(data["evidence"], offsets["evidence"])
         self._unseen = lru_cache(maxsize=OOV_CACHE)(self._unseen_word)
+        self._labels = {
+            head.name: data[f"nb_labels_{head.name}"]
+            for head in self.heads
+            if f"nb_labels_{head.name}" in data.files
+        }
+        self._neighbours = None
+        if self._labels:
+            try:
+                arrays = {name: data[name] for name in ("nb_idf", "nb_indptr", "nb_rows", "nb_weight")}
+            except KeyError as exc:
+                raise KnowledgeError(f"models/{path.name}: nearest-row index incomplete: {exc}") from None
+            self._neighbours = NeighbourIndex(arrays, len(next(iter(self._labels.values()))))
+        self._gram_offset = offsets["gram"]
+        self._word_columns = lru_cache(maxsize=OOV_CACHE)(self._columns_of_word)
+
+    def nearest(self, head: Head, words: list[str]) -> tuple[str, float] | None:
+        """(label, similarity) of the training row most like these words, for a head that keeps them."""
+        labels = self._labels.get(head.name)
+        if labels is None or self._neighbours is None:
+            return None
+        columns = [column for word in words for column in self._word_columns(word)]
+        row, similarity = self._neighbours.nearest(columns)
+        return (head.classes[int(labels[row])], similarity) if row >= 0 else None
+
+    def _columns_of_word(self, word: str) -> tuple[int, ...]:
+        """The n-gram columns (the `grams` list's positions) of a word's own features."""
+        grams, offset = self._grams, self._gram_offset
+        return tuple(grams[f] - offset for f in word_features(word) if f in grams)
 
     def logits(self, words: list[str], pairs: list[str], evidence: list[str]) -> np.ndarray:
         """Raw scores of every class of every head."""
@@ -154,9 +184,10 @@ def _heads(path: Path, data) -> tuple[Head, ...]:
     try:
         heads, start = [], 0
         for line in str(data["heads"]).split("\n"):
-            name, classes, temperature, threshold, high = line.split("\t")
+            name, classes, temperature, threshold, high, *neighbour = line.split("\t")
             names = tuple(classes.split(","))
-            heads.append(Head(name, names, start, float(temperature), float(threshold), float(high)))
+            near = float(neighbour[0]) if neighbour else 2.0
+            heads.append(Head(name, names, start, float(temperature), float(threshold), float(high), near))
             start += len(names)
         return tuple(heads)
     except (KeyError, ValueError) as exc:

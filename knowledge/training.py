@@ -18,10 +18,14 @@ import numpy as np
 
 from knowledge.concepts import evidence_value
 from knowledge.features import word_features
+from knowledge.neighbours import NeighbourIndex, build_index
 
 Featurize = Callable[[dict], tuple[list[str], list[str], list[str]]]  # a labelled row → features
 C_GRID = (3.0, 10.0, 30.0, 100.0, 300.0)
 MIN_DF = 2
+# Similarities tried for the nearest-row rule (`knowledge.neighbours`); OFF: the rule is not used.
+NEIGHBOUR_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+OFF = 2.0
 
 
 @dataclass
@@ -50,6 +54,7 @@ class HeadReport:
     confidently_wrong: float
     out_of_fold: list[str]
     probabilities: np.ndarray | None = None
+    neighbour: float = OFF  # the similarity at which the nearest training row's agreement is stated
 
 
 class Vocabulary:
@@ -62,6 +67,17 @@ class Vocabulary:
             counts.update(features)
         keep = sorted(f for f, n in counts.items() if n >= MIN_DF or f.startswith("e:"))
         self.columns = {feature: i for i, feature in enumerate(keep)}
+        self._word_columns: dict[str, list[int]] = {}
+
+    def text_columns(self, sample: tuple[list[str], list[str], list[str]]) -> list[int]:
+        """The columns of a sample's words and their n-grams: what the nearest-row index compares."""
+        columns, known = self.columns, self._word_columns
+        found: list[int] = []
+        for word in sample[0]:
+            if word not in known:
+                known[word] = [columns[f] for f in word_features(word) if f in columns]
+            found += known[word]
+        return found
 
     def matrix(self, samples: Sequence[tuple[list[str], list[str], list[str]]]):
         """The scaled sample × feature matrix: text features count / sqrt(total), evidence 1.
@@ -106,10 +122,19 @@ def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7, scor
     smallest = min(Counter(y.tolist()).values())
     splitter = StratifiedKFold(n_splits=max(2, min(folds, smallest)), shuffle=True, random_state=seed)
     folds_data = []
+    neighbours: list[tuple[str, float]] = [("", 0.0)] * len(y)  # out of fold: nearest row's label, similarity
     for train, test in splitter.split(np.zeros(len(y)), y):
         vocabulary = Vocabulary([features[i] for i in train])
         train_x = vocabulary.matrix([features[i] for i in train])
         folds_data.append((train, test, train_x, vocabulary.matrix([scored[i] for i in test])))
+        if spec.abstain is not None:
+            index = NeighbourIndex(
+                build_index([vocabulary.text_columns(features[i]) for i in train], len(vocabulary.columns)),
+                len(train),
+            )
+            for i in test:
+                row, similarity = index.nearest(vocabulary.text_columns(scored[i]))
+                neighbours[i] = (spec.labels[train[row]] if row >= 0 else "", similarity)
     best = None
     for c in C_GRID:
         scores = np.zeros((len(y), len(spec.classes)))
@@ -122,14 +147,16 @@ def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7, scor
     _, c, scores = best
     temperature = fit_temperature(scores, y)
     probabilities = _softmax(scores / temperature)
-    threshold = choose_threshold(probabilities, y, spec, spec.max_wrong)
-    high = max(threshold, choose_threshold(probabilities, y, spec, spec.high_wrong))
-    answers = _answers(probabilities, spec, threshold)
+    if spec.abstain is None:
+        neighbours = None  # a head that always answers has nothing for the rule to add
+    threshold, neighbour = choose_threshold(probabilities, y, spec, spec.max_wrong, neighbours)
+    high = max(threshold, choose_threshold(probabilities, y, spec, spec.high_wrong)[0])
+    answers = _answers(probabilities, spec, threshold, neighbours, neighbour)
     right = float(np.mean([a == label for a, label in zip(answers, spec.labels, strict=True)]))
-    wrong = float(
-        np.mean([_confidently_wrong(a, label, spec) for a, label in zip(answers, spec.labels, strict=True)])
+    wrong = _wrong_share(answers, spec)
+    return HeadReport(
+        spec.name, c, temperature, threshold, high, right, wrong, answers, probabilities, neighbour
     )
-    return HeadReport(spec.name, c, temperature, threshold, high, right, wrong, answers, probabilities)
 
 
 def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
@@ -138,17 +165,43 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     return float(min(grid, key=lambda t: _log_loss(scores, y, t)))
 
 
-def choose_threshold(probabilities: np.ndarray, y: np.ndarray, spec: HeadSpec, max_wrong: float) -> float:
-    """The lowest top probability keeping confident mistakes at or under `max_wrong`."""
-    top = probabilities.max(axis=1)
-    for threshold in np.round(np.arange(0.2, 1.0, 0.01), 2):
-        answers = _answers(probabilities, spec, threshold)
-        wrong = np.mean(
-            [_confidently_wrong(a, label, spec) for a, label in zip(answers, spec.labels, strict=True)]
-        )
-        if wrong <= max_wrong:
-            return float(threshold)
-    return float(min(0.999, top.max()))
+def choose_threshold(
+    probabilities: np.ndarray,
+    y: np.ndarray,
+    spec: HeadSpec,
+    max_wrong: float,
+    neighbours: list[tuple[str, float]] | None = None,
+) -> tuple[float, float]:
+    """(threshold, neighbour similarity) answering most rows right with confident mistakes at or
+    under `max_wrong`: the lowest such threshold for each similarity of NEIGHBOUR_GRID (or none).
+
+    Each row's answer is read from `decide` three times (above any threshold; below it with the
+    nearest row's agreement; below it without), so every pair of the grid is a vector operation.
+    """
+    ranked = _ranked(probabilities, spec)
+    top = np.array([row[0][1] for row in ranked])
+    labels = np.array(spec.labels, dtype=object)
+    above = np.array(_answers(probabilities, spec, 0.0, ranked=ranked), dtype=object)
+    below = np.array(_answers(probabilities, spec, 2.0, ranked=ranked), dtype=object)
+    similarities = (OFF,)
+    if neighbours:
+        agreeing = np.array(_answers(probabilities, spec, 2.0, neighbours, -1.0, ranked), dtype=object)
+        nearest = np.array([similarity for _, similarity in neighbours])
+        similarities = (OFF, *NEIGHBOUR_GRID)
+    best: tuple[float, float, float] | None = None  # (right, threshold, similarity)
+    for similarity in similarities:
+        low = np.where(nearest >= similarity, agreeing, below) if similarity < OFF else below
+        for threshold in np.round(np.arange(0.2, 1.0, 0.01), 2):
+            answers = np.where(top >= threshold, above, low)
+            wrong = np.mean((answers != labels) & (answers != spec.abstain))
+            if wrong <= max_wrong:
+                right = float(np.mean(answers == labels))
+                if best is None or right > best[0]:
+                    best = (right, float(threshold), similarity)
+                break
+    if best is None:
+        return float(min(0.999, top.max())), OFF
+    return best[1], best[2]
 
 
 def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str, float], reports) -> None:
@@ -163,16 +216,27 @@ def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str
         coefs.append(coef)
         biases.append(bias)
         report = reports[spec.name]
+        neighbour = getattr(report, "neighbour", OFF)
         lines.append(
-            f"{spec.name}\t{','.join(spec.classes)}\t{report.temperature:.4f}\t{report.threshold:.2f}\t{report.high:.2f}"
+            f"{spec.name}\t{','.join(spec.classes)}\t{report.temperature:.4f}\t{report.threshold:.2f}"
+            f"\t{report.high:.2f}\t{neighbour:.2f}"
         )
-    write_model(path, vocabulary, np.vstack(coefs), np.concatenate(biases), lines, features)
+    labels = {
+        spec.name: np.array([spec.classes.index(label) for label in spec.labels], dtype=np.int16)
+        for spec in specs
+        if getattr(reports[spec.name], "neighbour", OFF) < OFF
+    }
+    write_model(path, vocabulary, np.vstack(coefs), np.concatenate(biases), lines, features, labels)
 
 
 def write_model(
-    path: Path, vocabulary: Vocabulary, coef: np.ndarray, bias: np.ndarray, heads, features
+    path: Path, vocabulary: Vocabulary, coef: np.ndarray, bias: np.ndarray, heads, features, labels=None
 ) -> None:
-    """Split the weights by feature kind; combine each training word's own features into one row."""
+    """Split the weights by feature kind; combine each training word's own features into one row.
+
+    `labels`: per head using the nearest-row rule, each training row's class; the index is written
+    with them, over the n-gram columns.
+    """
     weight = {feature: coef[:, column] for feature, column in vocabulary.columns.items()}
     grams = sorted(f for f in weight if f.startswith(("w:", "c:", "nw:", "nc:")))
     pairs = sorted(f for f in weight if f.startswith("b:"))
@@ -180,9 +244,18 @@ def write_model(
     words = sorted({w for sample in features for w in sample[0]})
     zero = np.zeros(coef.shape[0])
     word_rows = [sum((weight.get(f, zero) for f in word_features(w)), zero) for w in words]
+    neighbour_arrays: dict[str, np.ndarray] = {}
+    if labels:
+        gram_column = {gram: i for i, gram in enumerate(grams)}
+        rows = [
+            [gram_column[f] for w in s[0] for f in word_features(w) if f in gram_column] for s in features
+        ]
+        neighbour_arrays = build_index(rows, len(grams))
+        neighbour_arrays.update({f"nb_labels_{name}": classes for name, classes in labels.items()})
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path,
+        **neighbour_arrays,
         heads=np.array("\n".join(heads)),
         bias=bias.astype(np.float32),
         words=np.array("\n".join(words)),
@@ -230,15 +303,30 @@ def _log_loss(scores: np.ndarray, y: np.ndarray, temperature: float) -> float:
     return float(-np.mean(np.log(probabilities[np.arange(len(y)), y] + 1e-12)))
 
 
-def _answers(probabilities: np.ndarray, spec: HeadSpec, threshold: float) -> list[str]:
+def _ranked(probabilities: np.ndarray, spec: HeadSpec) -> list[list[tuple[str, float]]]:
+    return [
+        sorted(zip(spec.classes, row.tolist(), strict=True), key=lambda item: -item[1])
+        for row in probabilities
+    ]
+
+
+def _answers(
+    probabilities: np.ndarray,
+    spec: HeadSpec,
+    threshold: float,
+    neighbours: list[tuple[str, float]] | None = None,
+    neighbour: float = OFF,
+    ranked: list | None = None,
+) -> list[str]:
     from knowledge.decide import decide
 
     decided = spec.decided or [None] * len(probabilities)
-    answers = []
-    for row, table_reason in zip(probabilities, decided, strict=True):
-        ranked = sorted(zip(spec.classes, row.tolist(), strict=True), key=lambda item: -item[1])
-        answers.append(decide(ranked, table_reason, threshold, spec.abstain)[0])
-    return answers
+    ranked = ranked if ranked is not None else _ranked(probabilities, spec)
+    nearest = neighbours or [None] * len(probabilities)
+    return [
+        decide(row, table_reason, threshold, spec.abstain, near, neighbour)[0]
+        for row, table_reason, near in zip(ranked, decided, nearest, strict=True)
+    ]
 
 
 def _wrong_share(answers: list[str], spec: HeadSpec) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from knowledge.classify import ErrorReader
+from knowledge.decide import decide
 from knowledge.examples import Examples
 from knowledge.features import is_hypothetical, marked_words, pair_features
 from knowledge.match import PhraseFinder
@@ -93,11 +94,13 @@ class Matcher:
         known = self.examples.find(question)
         if known is not None:
             return Understanding(known["intent"], known["reason"], 0.99, 0.99)
-        predictions = self.model.predict(*self.reader.features(question))
+        words, pairs, evidence = self.reader.features(question)
+        predictions = self.model.predict(words, pairs, evidence)
         intent, intent_p = predictions["intent"].best
-        reason, reason_p = predictions["reason"].best
+        ranked = predictions["reason"].ranked
+        head = self.reason_head
+        near = self.model.nearest(head, words) if ranked[0][1] < head.threshold else None
+        reason, _, _ = decide(ranked, None, head.threshold, NO_CAUSE, near, head.neighbour)
         if intent_p < self.intent_head.threshold:
             intent = "other"
-        if reason_p < self.reason_head.threshold or reason == NO_CAUSE:
-            reason = None
-        return Understanding(intent, reason, intent_p, reason_p)
+        return Understanding(intent, None if reason == NO_CAUSE else reason, intent_p, ranked[0][1])
