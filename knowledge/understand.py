@@ -10,6 +10,7 @@ they match.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from knowledge.classify import ErrorReader
@@ -23,6 +24,7 @@ from knowledge.text import strip_slack_markup
 MAX_QUESTION = 4000  # characters of a message that are read; Slack's own limit is 40,000
 NO_CAUSE = "none"
 INTENT_GROUPS = ("intent", "context")  # phrase groups about what is asked, not which cause is named
+_MAY_CARRY_CODES = re.compile(r"[\d_\[]|[a-z][A-Z]")
 
 
 @dataclass(frozen=True)
@@ -49,13 +51,18 @@ class QuestionReader:
         # A negated cause is not named ("I did NOT change my password"), but a negated phrase can
         # be the request itself ("this didn't help"): causes are read outside negations, intents not.
         positive_words = [w for w in words if not w.startswith("neg_")]
-        positive = " ".join(positive_words)
-        evidence = [f"e:{kind}:{name}" for (kind, name) in self.phrases.groups(text) if kind in INTENT_GROUPS]
-        evidence += [
-            f"e:{kind}:{name}" for (kind, name) in self.phrases.groups(positive) if kind not in INTENT_GROUPS
-        ]
-        evidence += self.errors.concepts.tokens(positive_words, pair_features(positive_words))
-        rows = self.errors.rows(text)
+        negated = len(positive_words) < len(words)
+        pairs = pair_features(words)
+        found = self.phrases.groups(text)
+        evidence = [f"e:{kind}:{name}" for (kind, name) in found if kind in INTENT_GROUPS]
+        if negated:  # only then do the words outside negations differ from the whole text
+            found = self.phrases.groups(" ".join(positive_words))
+        evidence += [f"e:{kind}:{name}" for (kind, name) in found if kind not in INTENT_GROUPS]
+        positive_pairs = pair_features(positive_words) if negated else pairs
+        evidence += self.errors.concepts.tokens(positive_words, positive_pairs)
+        # A chat message carries a provider's code only with a digit, an underscore, a bracket or
+        # a CamelCase name; most carry none, and reading the structure is a fifth of the time.
+        rows = self.errors.rows(text) if _MAY_CARRY_CODES.search(text) else []
         evidence += [f"e:pasted:{row.reason}:{row.strength}" for row in rows if row.reason != "ambiguous"]
         evidence += [f"e:quoted:{code}" for code in self.phrases.quoted_reasons(text)]
         if is_hypothetical(text):
@@ -64,11 +71,7 @@ class QuestionReader:
             evidence.append("e:question_mark")
         if len(words) <= 3:
             evidence.append("e:short")
-        return (
-            list(dict.fromkeys(words)),
-            list(dict.fromkeys(pair_features(words))),
-            list(dict.fromkeys(evidence)),
-        )
+        return list(dict.fromkeys(words)), list(dict.fromkeys(pairs)), list(dict.fromkeys(evidence))
 
 
 class Matcher:
