@@ -21,6 +21,7 @@ from knowledge.loader import KnowledgeError
 from knowledge.text import fold
 
 CONCEPTS_FILE = Path(__file__).parent / "concepts.yaml"
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser: ~8 times faster
 MAX_TERMS = 5_000
 MAX_TERM_CHARS = 40
 MIN_PREFIX = 3
@@ -119,7 +120,7 @@ def read_concepts(path: Path = CONCEPTS_FILE) -> dict[str, list[str]]:
     """concept → terms, each checked: a name in snake_case, terms of one or two words."""
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except OSError as exc:
         raise KnowledgeError(f"{name}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:
