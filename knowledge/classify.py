@@ -12,6 +12,7 @@ Support's own labelled examples (`knowledge/examples/failures.jsonl`) decide for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from knowledge.text import error_words
 from mailbox_assistant.providers import canonical
 
 HEAD = "reason"
+_MAY_CARRY_CODES = re.compile(r"[\d_\[]|[a-z][A-Z]")
 EXAMPLE_CONFIDENCE = 0.99
 
 
@@ -74,7 +76,14 @@ class ErrorReader:
         return structure, rows, signatures, evidence_tokens(structure, rows, signatures)
 
     def rows(self, raw_error: str) -> list[Row]:
-        """The table rows of the codes an error (or a message quoting one) carries, no more."""
+        """The table rows of the codes an error (or a message quoting one) carries, no more.
+
+        A text carries a code only with a digit, an underscore, a bracket or a CamelCase name; a chat
+        message mostly carries none, and its structure is then not read (a name written all in
+        capitals with none of those, such as a bare AUTHENTICATIONFAILED, is not looked up).
+        """
+        if not _MAY_CARRY_CODES.search(raw_error):
+            return []
         return self.tables.lookup(self._structure(raw_error)[2], None)
 
     def model_inputs(self, raw_error: str, provider: str | None = None, normalised: str | None = None):
@@ -161,13 +170,13 @@ class Classifier:
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
         decided = table_reason(rows, signatures)
         head = self.head
-        near = self.model.nearest(head, words) if ranked[0][1] < head.threshold else None
+        near = self.model.agreeing_neighbour(head, words, ranked, "unknown")
         reason, probability, decided_by = decide(
             ranked, decided, head.threshold, "unknown", near, head.neighbour
         )
         if decided_by == "table":
             probability = max(probability, head.high)
-        elif decided_by == "neighbour" and reason != "unknown":
+        elif decided_by == "neighbour":
             # As sure as the least sure stated answer: cross-validation set the similarity so that
             # these answers keep confident mistakes within the same allowance.
             probability = head.threshold

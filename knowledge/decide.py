@@ -10,6 +10,8 @@ model's best guess: a near copy of a known error is answered as that error was.
 
 from __future__ import annotations
 
+from knowledge.neighbours import OFF
+
 OVERRULE = 0.85  # the model's probability for another reason that overrules a strong table row
 TABLE_CONFIDENCE = 0.95
 
@@ -20,7 +22,7 @@ def decide(
     threshold: float,
     abstain: str | None,
     neighbour: tuple[str, float] | None = None,
-    neighbour_min: float = 2.0,
+    neighbour_min: float = OFF,
 ) -> tuple[str, float, str]:
     """(answer, confidence, what decided: table | model | neighbour | threshold) from the ranking.
 

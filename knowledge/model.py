@@ -17,7 +17,7 @@ import numpy as np
 
 from knowledge.features import word_features
 from knowledge.loader import KnowledgeError
-from knowledge.neighbours import NeighbourIndex
+from knowledge.neighbours import OFF, NeighbourIndex, word_columns
 
 MODELS_DIR = Path(__file__).parent / "models"
 OOV_CACHE = 20_000  # words not seen in training whose n-gram sums are kept
@@ -33,7 +33,7 @@ class Head:
     temperature: float
     threshold: float  # below this top probability the head abstains
     high: float  # at or above it the answer is stated without hedging
-    neighbour: float = 2.0  # below the threshold, a training row this alike with the best guess states it
+    neighbour: float = OFF  # below the threshold, a training row this alike with the best guess states it
 
     @property
     def end(self) -> int:
@@ -90,6 +90,17 @@ class LinearModel:
         self._gram_offset = offsets["gram"]
         self._word_columns = lru_cache(maxsize=OOV_CACHE)(self._columns_of_word)
 
+    def agreeing_neighbour(
+        self, head: Head, words: list[str], ranked: tuple[tuple[str, float], ...], abstain: str
+    ) -> tuple[str, float] | None:
+        """(label, similarity) of the training row most like these words, looked up only when it
+        could change the answer: the head keeps the rule and its best guess, not `abstain`, is below
+        the threshold. For `decide`."""
+        best, probability = ranked[0]
+        if probability >= head.threshold or best == abstain:
+            return None
+        return self.nearest(head, words)
+
     def nearest(self, head: Head, words: list[str]) -> tuple[str, float] | None:
         """(label, similarity) of the training row most like these words, for a head that keeps them."""
         labels = self._labels.get(head.name)
@@ -101,8 +112,7 @@ class LinearModel:
 
     def _columns_of_word(self, word: str) -> tuple[int, ...]:
         """The n-gram columns (the `grams` list's positions) of a word's own features."""
-        grams, offset = self._grams, self._gram_offset
-        return tuple(grams[f] - offset for f in word_features(word) if f in grams)
+        return tuple(word_columns(word, self._grams, self._gram_offset))
 
     def logits(self, words: list[str], pairs: list[str], evidence: list[str]) -> np.ndarray:
         """Raw scores of every class of every head."""
@@ -186,7 +196,7 @@ def _heads(path: Path, data) -> tuple[Head, ...]:
         for line in str(data["heads"]).split("\n"):
             name, classes, temperature, threshold, high, *neighbour = line.split("\t")
             names = tuple(classes.split(","))
-            near = float(neighbour[0]) if neighbour else 2.0
+            near = float(neighbour[0]) if neighbour else OFF
             heads.append(Head(name, names, start, float(temperature), float(threshold), float(high), near))
             start += len(names)
         return tuple(heads)

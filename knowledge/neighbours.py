@@ -18,8 +18,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from knowledge.features import word_features
+
 MAX_DF_SHARE = 0.1
 MIN_KEPT_DF = 50  # in a small corpus every n-gram is kept
+OFF = 2.0  # a similarity never reached: the head does not use the rule
+
+
+def word_columns(word: str, columns: dict[str, int], offset: int = 0) -> list[int]:
+    """The index columns of a word's own features (itself and its n-grams) that `columns` holds."""
+    return [columns[f] - offset for f in word_features(word) if f in columns]
 
 
 def build_index(row_columns: Sequence[Sequence[int]], n_columns: int) -> dict[str, np.ndarray]:

@@ -18,14 +18,14 @@ import numpy as np
 
 from knowledge.concepts import evidence_value
 from knowledge.features import word_features
-from knowledge.neighbours import NeighbourIndex, build_index
+from knowledge.neighbours import OFF, NeighbourIndex, build_index, word_columns
 
 Featurize = Callable[[dict], tuple[list[str], list[str], list[str]]]  # a labelled row → features
 C_GRID = (3.0, 10.0, 30.0, 100.0, 300.0)
 MIN_DF = 2
 # Similarities tried for the nearest-row rule (`knowledge.neighbours`); OFF: the rule is not used.
 NEIGHBOUR_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-OFF = 2.0
+ALL_BELOW = 2.0  # a threshold above every probability: the answers a head gives when unsure
 # The rule is kept only when it answers this much more of the rows right out of fold: it costs a
 # look-up per unsure text and the index's memory (measured: +1.7 points for the question cause head,
 # +0.2 for the error head, which therefore goes without it).
@@ -75,11 +75,11 @@ class Vocabulary:
 
     def text_columns(self, sample: tuple[list[str], list[str], list[str]]) -> list[int]:
         """The columns of a sample's words and their n-grams: what the nearest-row index compares."""
-        columns, known = self.columns, self._word_columns
+        known = self._word_columns
         found: list[int] = []
         for word in sample[0]:
             if word not in known:
-                known[word] = [columns[f] for f in word_features(word) if f in columns]
+                known[word] = word_columns(word, self.columns)
             found += known[word]
         return found
 
@@ -186,37 +186,33 @@ def choose_threshold(
     top = np.array([row[0][1] for row in ranked])
     labels = np.array(spec.labels, dtype=object)
     above = np.array(_answers(probabilities, spec, 0.0, ranked=ranked), dtype=object)
-    below = np.array(_answers(probabilities, spec, 2.0, ranked=ranked), dtype=object)
+    below = np.array(_answers(probabilities, spec, ALL_BELOW, ranked=ranked), dtype=object)
     similarities = (OFF,)
     if neighbours:
-        agreeing = np.array(_answers(probabilities, spec, 2.0, neighbours, -1.0, ranked), dtype=object)
+        agreeing = np.array(_answers(probabilities, spec, ALL_BELOW, neighbours, -1.0, ranked), dtype=object)
         nearest = np.array([similarity for _, similarity in neighbours])
         similarities = (OFF, *NEIGHBOUR_GRID)
-    best: tuple[float, float, float] | None = None  # (right, threshold, similarity)
-    without: tuple[float, float, float] | None = None  # the best without the rule
+    found: dict[float, tuple[float, float]] = {}  # similarity → (right, its lowest threshold)
     for similarity in similarities:
         low = np.where(nearest >= similarity, agreeing, below) if similarity < OFF else below
         for threshold in np.round(np.arange(0.2, 1.0, 0.01), 2):
             answers = np.where(top >= threshold, above, low)
-            wrong = np.mean((answers != labels) & (answers != spec.abstain))
-            if wrong <= max_wrong:
-                right = float(np.mean(answers == labels))
-                if best is None or right > best[0]:
-                    best = (right, float(threshold), similarity)
-                if similarity == OFF:
-                    without = best
+            if np.mean((answers != labels) & (answers != spec.abstain)) <= max_wrong:
+                found[similarity] = (float(np.mean(answers == labels)), float(threshold))
                 break
-    if best is None:
+    if not found:
         return float(min(0.999, top.max())), OFF
-    if without is not None and best[0] < without[0] + MIN_GAIN:
-        best = without
-    return best[1], best[2]
+    best = max(found, key=lambda similarity: found[similarity][0])  # the first of equals: OFF
+    if OFF in found and found[best][0] < found[OFF][0] + MIN_GAIN:
+        best = OFF
+    return found[best][1], best
 
 
 def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str, float], reports) -> None:
     """Fit every head on all of `features` and write the model file."""
     vocabulary = Vocabulary(features)
     x = vocabulary.matrix(features)
+    neighbours = {spec.name: getattr(reports[spec.name], "neighbour", OFF) for spec in specs}
     coefs, biases, lines = [], [], []
     for spec in specs:
         y = np.array([spec.classes.index(label) for label in spec.labels])
@@ -225,7 +221,7 @@ def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str
         coefs.append(coef)
         biases.append(bias)
         report = reports[spec.name]
-        neighbour = getattr(report, "neighbour", OFF)
+        neighbour = neighbours[spec.name]
         lines.append(
             f"{spec.name}\t{','.join(spec.classes)}\t{report.temperature:.4f}\t{report.threshold:.2f}"
             f"\t{report.high:.2f}\t{neighbour:.2f}"
@@ -233,7 +229,7 @@ def train_model(path: Path, features, specs: list[HeadSpec], c_by_head: dict[str
     labels = {
         spec.name: np.array([spec.classes.index(label) for label in spec.labels], dtype=np.int16)
         for spec in specs
-        if getattr(reports[spec.name], "neighbour", OFF) < OFF
+        if neighbours[spec.name] < OFF
     }
     write_model(path, vocabulary, np.vstack(coefs), np.concatenate(biases), lines, features, labels)
 
@@ -256,9 +252,7 @@ def write_model(
     neighbour_arrays: dict[str, np.ndarray] = {}
     if labels:
         gram_column = {gram: i for i, gram in enumerate(grams)}
-        rows = [
-            [gram_column[f] for w in s[0] for f in word_features(w) if f in gram_column] for s in features
-        ]
+        rows = [[column for w in sample[0] for column in word_columns(w, gram_column)] for sample in features]
         neighbour_arrays = build_index(rows, len(grams))
         neighbour_arrays.update({f"nb_labels_{name}": classes for name, classes in labels.items()})
     path.parent.mkdir(parents=True, exist_ok=True)

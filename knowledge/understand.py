@@ -10,7 +10,6 @@ they match.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from knowledge.classify import ErrorReader
@@ -24,7 +23,6 @@ from knowledge.text import strip_slack_markup
 MAX_QUESTION = 4000  # characters of a message that are read; Slack's own limit is 40,000
 NO_CAUSE = "none"
 INTENT_GROUPS = ("intent", "context")  # phrase groups about what is asked, not which cause is named
-_MAY_CARRY_CODES = re.compile(r"[\d_\[]|[a-z][A-Z]")
 
 
 @dataclass(frozen=True)
@@ -60,9 +58,7 @@ class QuestionReader:
         evidence += [f"e:{kind}:{name}" for (kind, name) in found if kind not in INTENT_GROUPS]
         positive_pairs = pair_features(positive_words) if negated else pairs
         evidence += self.errors.concepts.tokens(positive_words, positive_pairs)
-        # A chat message carries a provider's code only with a digit, an underscore, a bracket or
-        # a CamelCase name; most carry none, and reading the structure is a fifth of the time.
-        rows = self.errors.rows(text) if _MAY_CARRY_CODES.search(text) else []
+        rows = self.errors.rows(text)
         evidence += [f"e:pasted:{row.reason}:{row.strength}" for row in rows if row.reason != "ambiguous"]
         evidence += [f"e:quoted:{code}" for code in self.phrases.quoted_reasons(text)]
         if is_hypothetical(text):
@@ -102,7 +98,7 @@ class Matcher:
         intent, intent_p = predictions["intent"].best
         ranked = predictions["reason"].ranked
         head = self.reason_head
-        near = self.model.nearest(head, words) if ranked[0][1] < head.threshold else None
+        near = self.model.agreeing_neighbour(head, words, ranked, NO_CAUSE)
         reason, _, _ = decide(ranked, None, head.threshold, NO_CAUSE, near, head.neighbour)
         if intent_p < self.intent_head.threshold:
             intent = "other"
