@@ -27,8 +27,7 @@ MIN_DF = 2
 NEIGHBOUR_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 ALL_BELOW = 2.0  # a threshold above every probability: the answers a head gives when unsure
 # The rule is kept only when it answers this much more of the rows right out of fold: it costs a
-# look-up per unsure text and the index's memory (measured: +1.7 points for the question cause head,
-# +0.2 for the error head, which therefore goes without it).
+# look-up per unsure text and the index's memory (which heads keep it is decided at each training).
 MIN_GAIN = 0.005
 
 
