@@ -85,7 +85,7 @@ SAMPLE_MAILBOXES = (
         "hugo@acme.com",
         "hugo@acme.com",
         "imap",
-        "Unexpected server response: 0x80004005 while syncing folder INBOX",
+        "The operation failed with error 0x80004005 (unspecified error)",
         False,
         "unknown",
     ),

@@ -2,8 +2,9 @@
 
 The weights come from `knowledge/models/*.npz`, written by `knowledge.training` (scikit-learn is
 needed only to train). One file may hold several heads (the question model has an intent head and a
-named-cause head); each head has its own classes, temperature (from cross-validated calibration)
-and abstention threshold.
+named-cause head); each head has its own classes, temperatures (from cross-validated calibration)
+and abstention threshold. Every head is fitted on two weightings of the same features (two views,
+`training.Vocabulary.matrix`); its probabilities are the mean of the two views'.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Head:
     threshold: float  # below this top probability the head abstains
     high: float  # at or above it the answer is stated without hedging
     neighbour: float = OFF  # below the threshold, a training row this alike with the best guess states it
+    idf_temperature: float = 1.0  # the second view's
 
     @property
     def end(self) -> int:
@@ -68,7 +70,12 @@ class LinearModel:
             offsets[block] = start
             matrices.append(data[f"{block}_matrix"].astype(np.float64))
             start += matrices[-1].shape[0]
-        self._matrix = np.vstack(matrices) if start else np.zeros((1, len(self._bias)))
+        # Columns: the first view's scores, the second view's (weights × idf), and idf² (its norm).
+        self._classes = sum(len(head.classes) for head in self.heads)
+        width = 2 * self._classes + 1
+        if len(self._bias) != 2 * self._classes or any(m.shape[1:] != (width,) for m in matrices if len(m)):
+            raise KnowledgeError(f"models/{path.name}: not a two-view model file; run `kb train`")
+        self._matrix = np.vstack(matrices) if start else np.zeros((1, width))
         self._words = _index(data["words"], offsets["word"])
         self._word_counts = dict(zip(self._words, data["word_counts"].tolist(), strict=True))
         self._grams = _index(data["grams"], offsets["gram"])
@@ -114,8 +121,10 @@ class LinearModel:
         """The n-gram columns (the `grams` list's positions) of a word's own features."""
         return tuple(word_columns(word, self._grams, self._gram_offset))
 
-    def logits(self, words: list[str], pairs: list[str], evidence: list[str]) -> np.ndarray:
-        """Raw scores of every class of every head."""
+    def logits(
+        self, words: list[str], pairs: list[str], evidence: list[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores of every class of every head, in each of the two views."""
         rows, count = [], len(pairs)
         known, counts = self._words, self._word_counts
         for word in words:
@@ -132,19 +141,28 @@ class LinearModel:
         text_rows = len(rows)
         evidence_index = self._evidence
         rows.extend(evidence_index[e] for e in evidence if e in evidence_index)
+        k = self._classes
         if not rows:
-            return self._bias
-        weights = np.full(len(rows), 1 / math.sqrt(max(count, 1)))
-        weights[text_rows:] = 1.0
-        return self._bias + weights @ self._matrix.take(rows, axis=0)  # take: faster than fancy indexing
+            return self._bias[:k], self._bias[k:]
+        weights = np.ones((2, len(rows)))
+        weights[0, :text_rows] = 1 / math.sqrt(max(count, 1))
+        summed = weights @ self._matrix.take(rows, axis=0)  # take: faster than fancy indexing
+        norm = math.sqrt(summed[1, -1]) or 1.0
+        return self._bias[:k] + summed[0, :k], self._bias[k:] + summed[1, k:-1] / norm
 
     def predict(self, words: list[str], pairs: list[str], evidence: list[str]) -> dict[str, Prediction]:
-        """Calibrated probabilities per head."""
-        scores = self.logits(words, pairs, evidence)
-        return {head.name: _softmax(head, scores[head.start : head.end]) for head in self.heads}
+        """Calibrated probabilities per head: the mean of its two views'."""
+        first, second = (scores.tolist() for scores in self.logits(words, pairs, evidence))
+        predictions = {}
+        for head in self.heads:
+            a = _softmax(first[head.start : head.end], head.temperature)
+            b = _softmax(second[head.start : head.end], head.idf_temperature)
+            mean = zip(head.classes, [(x + y) / 2 for x, y in zip(a, b, strict=True)], strict=True)
+            predictions[head.name] = Prediction(tuple(sorted(mean, key=_probability, reverse=True)))
+        return predictions
 
     def contributions(self, head: Head, words: list[str], pairs: list[str], evidence: list[str]) -> list:
-        """(feature, class, weight) of the strongest pieces of evidence, for `--explain`."""
+        """(feature, class, weight) of the strongest pieces of evidence, for `--explain` (first view)."""
         count = max(sum(len(word_features(w)) for w in words) + len(pairs), 1)
         found = []
         for word in words:
@@ -171,14 +189,13 @@ class LinearModel:
         return [self._grams[f] for f in features if f in self._grams], len(features)
 
 
-def _softmax(head: Head, scores: np.ndarray) -> Prediction:
+def _softmax(scores: list[float], temperature: float) -> list[float]:
     # Plain floats: for a handful of classes numpy's per-call cost is most of the time.
-    scaled = [value / head.temperature for value in scores.tolist()]
+    scaled = [value / temperature for value in scores]
     top = max(scaled)
     exp = [math.exp(value - top) for value in scaled]
     total = sum(exp)
-    pairs = zip(head.classes, [e / total for e in exp], strict=True)
-    return Prediction(tuple(sorted(pairs, key=_probability, reverse=True)))
+    return [e / total for e in exp]
 
 
 def _probability(item: tuple[str, float]) -> float:
@@ -194,10 +211,20 @@ def _heads(path: Path, data) -> tuple[Head, ...]:
     try:
         heads, start = [], 0
         for line in str(data["heads"]).split("\n"):
-            name, classes, temperature, threshold, high, *neighbour = line.split("\t")
+            name, classes, temperature, threshold, high, neighbour, idf_temperature = line.split("\t")
             names = tuple(classes.split(","))
-            near = float(neighbour[0]) if neighbour else OFF
-            heads.append(Head(name, names, start, float(temperature), float(threshold), float(high), near))
+            heads.append(
+                Head(
+                    name,
+                    names,
+                    start,
+                    float(temperature),
+                    float(threshold),
+                    float(high),
+                    float(neighbour),
+                    float(idf_temperature),
+                )
+            )
             start += len(names)
         return tuple(heads)
     except (KeyError, ValueError) as exc:

@@ -34,13 +34,15 @@ class TrainingRun:
 
 
 def report_lines(run: TrainingRun) -> list[str]:
-    """The cross-validated figures of every head, one line each, with the settings training chose."""
+    """The cross-validated figures of every head, one line each, with the settings training chose
+    (C and T of the first view / the second)."""
     lines = [f"cross-validated (5-fold) on {run.failure_rows} errors and {run.question_rows} questions"]
     for model, reports in (("errors", run.failures), ("questions", run.questions)):
         for r in reports.values():
             lines.append(
                 f"  {model:9s} {r.name:6s} right {r.right:6.1%}  confidently wrong {r.confidently_wrong:5.1%}"
-                f"   (C={r.c:g}, T={r.temperature:.2f}, threshold {r.threshold:.2f}, high {r.high:.2f})"
+                f"   (C={r.c:g}/{r.idf_c:g}, T={r.temperature:.2f}/{r.idf_temperature:.2f},"
+                f" threshold {r.threshold:.2f}, high {r.high:.2f})"
             )
     return lines
 

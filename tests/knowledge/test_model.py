@@ -28,23 +28,38 @@ def features(text: str):
     return words, pairs, ["e:has:test"] if "5." in text else []
 
 
-def test_the_written_model_gives_scikit_learns_probabilities(tmp_path):
+def report(**settings):
+    """What training reports of a head, with these settings."""
+    values = {"c": 10.0, "idf_c": 10.0, "temperature": 1.0, "idf_temperature": 1.0}
+    return type("Report", (), {**values, **settings})
+
+
+def test_the_written_model_gives_scikit_learns_scores_in_both_views(tmp_path):
     from sklearn.linear_model import LogisticRegression  # noqa: F401 - training needs it
 
     samples = [features(text) for text, _ in TEXTS]
     classes = ("sending_limit", "storage_full", "password_changed")
     spec = HeadSpec("reason", classes, [label for _, label in TEXTS], None, 1.0, 1.0)
-    report = type("Report", (), {"temperature": 1.0, "threshold": 0.5, "high": 0.9})
-    train_model(tmp_path / "m.npz", samples, [spec], {"reason": 10.0}, {"reason": report})
+    settings = report(threshold=0.5, high=0.9, idf_c=30.0, idf_temperature=0.5)
+    train_model(tmp_path / "m.npz", samples, [spec], {"reason": settings})
     vocabulary = Vocabulary(samples)
     y = np.array([classes.index(label) for _, label in TEXTS])
-    coef, bias = _full_coef(_fit(vocabulary.matrix(samples), y, 10.0), 3)
+    fitted = [
+        _full_coef(_fit(vocabulary.matrix(samples, view), y, c), 3) for view, c in ((0, 10.0), (1, 30.0))
+    ]
     model = LinearModel(tmp_path / "m.npz")
 
     for text in ("daily sending quota exceeded", "the mailbox is full", "wrong password again", "zzz"):
         words, pairs, evidence = features(text)
-        expected = vocabulary.matrix([(words, pairs, evidence)]) @ coef.T + bias
-        assert np.allclose(model.logits(words, pairs, evidence), expected[0], atol=1e-4)
+        for view, ((coef, bias), scores) in enumerate(
+            zip(fitted, model.logits(words, pairs, evidence), strict=True)
+        ):
+            expected = vocabulary.matrix([(words, pairs, evidence)], view) @ coef.T + bias
+            assert np.allclose(scores, expected[0], atol=1e-4)
+    first, second = model.logits(*features("daily sending quota exceeded"))
+    assert not np.allclose(first, second)  # two fits, not one written twice
+    (head,) = model.heads
+    assert (head.temperature, head.idf_temperature) == (1.0, 0.5)
     assert model.predict(*features("daily sending quota exceeded"))["reason"].best[0] == "sending_limit"
 
 
@@ -54,6 +69,20 @@ def test_a_damaged_model_file_is_refused_with_its_name(tmp_path):
 
     with pytest.raises(KnowledgeError, match="models/failures.npz"):
         LinearModel(path)
+
+
+def test_a_model_file_of_one_view_is_refused_with_the_command_that_rebuilds_it(tmp_path):
+    samples = [features(text) for text, _ in TEXTS]
+    classes = ("sending_limit", "storage_full", "password_changed")
+    spec = HeadSpec("reason", classes, [label for _, label in TEXTS], None, 1.0, 1.0)
+    train_model(tmp_path / "m.npz", samples, [spec], {"reason": report(threshold=0.5, high=0.9)})
+    with np.load(tmp_path / "m.npz") as data:
+        arrays = {name: data[name] for name in data.files}
+    one_view = {name: value[:, :3] if name.endswith("_matrix") else value for name, value in arrays.items()}
+    np.savez(tmp_path / "old.npz", **{**one_view, "bias": arrays["bias"][:3]})
+
+    with pytest.raises(KnowledgeError, match=r"models/old.npz: not a two-view model file; run `kb train`"):
+        LinearModel(tmp_path / "old.npz")
 
 
 def test_the_shipped_models_name_their_heads_and_thresholds():

@@ -7,6 +7,7 @@ from knowledge.model import LinearModel
 from knowledge.neighbours import NeighbourIndex, build_index
 from knowledge.training import HeadSpec, train_model
 from tests.knowledge.test_model import TEXTS as MODEL_TEXTS
+from tests.knowledge.test_model import report
 
 # The model tests' texts, and a message no documented cause explains.
 TEXTS = [*MODEL_TEXTS, ("the server is busy, try again later", "unknown")]
@@ -39,8 +40,8 @@ def test_the_written_model_finds_the_training_row_a_near_copy_came_from(tmp_path
     samples = [(*text_features(text), []) for text, _ in TEXTS]
     classes = ("sending_limit", "storage_full", "password_changed", "unknown")
     spec = HeadSpec("reason", classes, [label for _, label in TEXTS], "unknown", 1.0, 1.0)
-    report = type("Report", (), {"temperature": 1.0, "threshold": 0.9, "high": 0.95, "neighbour": 0.6})
-    train_model(tmp_path / "m.npz", samples, [spec], {"reason": 10.0}, {"reason": report})
+    settings = report(threshold=0.9, high=0.95, neighbour=0.6)
+    train_model(tmp_path / "m.npz", samples, [spec], {"reason": settings})
     model = LinearModel(tmp_path / "m.npz")
     (head,) = model.heads
 
@@ -54,8 +55,8 @@ def test_a_model_written_without_the_rule_never_uses_it(tmp_path):
     samples = [(*text_features(text), []) for text, _ in TEXTS]
     classes = ("sending_limit", "storage_full", "password_changed", "unknown")
     spec = HeadSpec("reason", classes, [label for _, label in TEXTS], "unknown", 1.0, 1.0)
-    report = type("Report", (), {"temperature": 1.0, "threshold": 0.9, "high": 0.95})
-    train_model(tmp_path / "m.npz", samples, [spec], {"reason": 10.0}, {"reason": report})
+    settings = report(threshold=0.9, high=0.95)
+    train_model(tmp_path / "m.npz", samples, [spec], {"reason": settings})
     model = LinearModel(tmp_path / "m.npz")
 
     assert model.heads[0].neighbour > 1
