@@ -141,7 +141,7 @@ class Vocabulary:
 
 
 def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7, scored=None) -> HeadReport:
-    """Choose C, fit the temperature and the threshold on out-of-fold scores of one head.
+    """Choose each view's C and temperature, then the threshold, on out-of-fold scores of one head.
 
     `scored`: the features each held-out row is scored with, when they differ from what training
     reads (the error model learns with the provider its row names, and is judged on the text alone).
