@@ -32,9 +32,12 @@ _MENTION = re.compile(r"<[@!#][^<>]*>")
 _PERSONAL = re.compile(r"\b(my|mine|i|i'm|im|me|our|ours|we|us)\b", re.IGNORECASE)
 _GENERAL = re.compile(
     r"\b(mailboxes|inboxes|accounts|usually|generally|general|typically|common|commonly|reasons|"
-    r"anyone|someone|people|a mailbox|an inbox)\b",
+    r"a mailbox|an inbox)\b",
     re.IGNORECASE,
 )
+# "Why do people's mailboxes disconnect?" is general; in a request for a person ("can someone from
+# your team look?") these words are the person asked for, so they do not make it general.
+_ANYONE = re.compile(r"\b(anyone|someone|people)\b", re.IGNORECASE)
 # Words that make a message about a mailbox connection; "email" alone does not ("write me an email").
 _ABOUT_MAILBOX = re.compile(
     r"\b(mailbox\w*|inbox\w*|gmail|outlook|office ?365|exchange|imap|smtp|disconnect\w*|connect\w*|"
@@ -128,7 +131,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         intent=intent,
         named_reason=named_reason,
         about_email=found.group(0).lower() if found else None,
-        general=not someone and not _PERSONAL.search(text) and bool(_GENERAL.search(text)),
+        general=not someone and not _PERSONAL.search(text) and _is_general(text, intent),
         wants_help=topic != "mailbox",
         topic=topic,
         about_slack_id=mentioned[0] if mentioned else None,
@@ -140,6 +143,11 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         language=language,
         with_file=with_file,
     )
+
+
+def _is_general(text: str, intent: str) -> bool:
+    """True for a question about mailboxes in general, not one's own ("why do mailboxes disconnect?")."""
+    return bool(_GENERAL.search(text)) or (intent != "contact_support" and bool(_ANYONE.search(text)))
 
 
 def _head_and_tail(text: str) -> str:

@@ -134,3 +134,22 @@ def test_an_english_question_has_no_language_line(slack, fake_slack, seed):
     slack.dm("U_ANA", "why did my mailbox disconnect?")
 
     assert "language" not in block_ids(reply_to(fake_slack, "DU_ANA")["blocks"])
+
+
+@pytest.mark.parametrize(
+    "text", ["can someone from your team look at this", "is anyone there who can look at this?"]
+)
+def test_asking_for_someone_without_saying_support_opens_a_case(slack, fake_slack, seed, text):
+    mailbox = seed("ana@acme.com", error=EXPIRED)
+
+    slack.dm("U_ANA", text)
+
+    blocks = reply_to(fake_slack, "DU_ANA")["blocks"]
+    assert any(i.startswith("escalation:") for i in block_ids(blocks))
+    assert f"Support has your case *#1* about *{mailbox['email']}*" in all_text(blocks)
+
+
+def test_a_question_about_peoples_mailboxes_in_general_lists_the_causes(slack, fake_slack):
+    slack.dm("U_ANA", "why do people's mailboxes disconnect?")
+
+    assert any(i.startswith("kb:") for i in block_ids(reply_to(fake_slack, "DU_ANA")["blocks"]))
