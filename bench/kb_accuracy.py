@@ -219,9 +219,8 @@ def main() -> int:
         )
         return list(map(float, run.stdout.split()))
 
-    timed = [
-        probe("time") for _ in range(3)
-    ]  # resident growth from these: tracemalloc's own tables add to it
+    # Resident growth from the timed runs: tracemalloc's own tables would add to it.
+    timed = [probe("time") for _ in range(3)]
     load_ms, rss_mb = min(run[0] for run in timed), min(run[2] for run in timed)
     traced_mb = probe("memory")[1]
     print(f"  load time      {load_ms:10.1f} ms           (bar 300)")

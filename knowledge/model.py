@@ -68,9 +68,8 @@ class LinearModel:
         offsets, start, matrices = {}, 0, []
         for block in blocks:
             offsets[block] = start
-            matrices.append(
-                data[f"{block}_matrix"].astype(np.float32)
-            )  # as written: half of float64's memory
+            # float32 as written: half of float64's memory, and the same answers.
+            matrices.append(data[f"{block}_matrix"].astype(np.float32))
             start += matrices[-1].shape[0]
         # Columns: the first view's scores, the second view's (weights × idf), and idf² (its norm).
         self._classes = sum(len(head.classes) for head in self.heads)

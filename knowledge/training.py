@@ -32,7 +32,7 @@ C_GRID = (3.0, 10.0, 30.0, 100.0, 300.0)
 MIN_DF = 2
 # Similarities tried for the nearest-row rule (`knowledge.neighbours`); OFF: the rule is not used.
 NEIGHBOUR_GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-VIEWS = (0, 1)  # the two weightings of the features (`Vocabulary.matrix`), each fitted as a model
+VIEWS = (0, 1)  # the two weightings of the features (`Vocabulary.matrices`), each fitted as a model
 ALL_BELOW = 2.0  # a threshold above every probability: the answers a head gives when unsure
 # The rule is kept only when it answers this much more of the rows right out of fold: it costs a
 # look-up per unsure text and the index's memory (which heads keep it is decided at each training).
@@ -96,7 +96,11 @@ class Vocabulary:
         return found
 
     def matrix(self, samples: Sequence[tuple[list[str], list[str], list[str]]], view: int = 0):
-        """The scaled sample × feature matrix of one view.
+        """The scaled sample × feature matrix of one view (`matrices`)."""
+        return self.matrices(samples)[view]
+
+    def matrices(self, samples: Sequence[tuple[list[str], list[str], list[str]]]) -> list:
+        """The scaled sample × feature matrix of each view, the samples' features counted once.
 
         View 0: text features count / sqrt(total), evidence 1. A concept is weaker evidence than a
         code or a signature (`concepts.evidence_value`); the model file stores its weights multiplied
@@ -106,25 +110,29 @@ class Vocabulary:
         """
         from scipy.sparse import csr_matrix
 
-        data, indices, indptr = [], [], [0]
+        cells_of = ([], [])  # per view, per sample: column → value
+        idf, columns = self.idf, self.columns
         for sample in samples:
             text, total, evidence = self._counts(sample)
-            if view == 0:
-                scale = 1 / math.sqrt(max(total, 1))
-                cells = {column: n * scale for column, n in text.items()}
-                for token in evidence:
-                    column = self.columns[token]
-                    cells[column] = cells.get(column, 0.0) + evidence_value(token)
-            else:
-                text.update(self.columns[token] for token in evidence)
-                idf = self.idf
-                norm = math.sqrt(sum(n * idf[column] ** 2 for column, n in text.items())) or 1.0
-                cells = {column: n * idf[column] / norm for column, n in text.items()}
-            for column in sorted(cells):
-                indices.append(column)
-                data.append(cells[column])
-            indptr.append(len(indices))
-        return csr_matrix((data, indices, indptr), shape=(len(samples), len(self.columns)))
+            scale = 1 / math.sqrt(max(total, 1))
+            first = {column: n * scale for column, n in text.items()}
+            for token in evidence:
+                column = columns[token]
+                first[column] = first.get(column, 0.0) + evidence_value(token)
+            text.update(columns[token] for token in evidence)
+            norm = math.sqrt(sum(n * idf[column] ** 2 for column, n in text.items())) or 1.0
+            cells_of[0].append(first)
+            cells_of[1].append({column: n * idf[column] / norm for column, n in text.items()})
+        built = []
+        for rows in cells_of:
+            data, indices, indptr = [], [], [0]
+            for cells in rows:
+                for column in sorted(cells):
+                    indices.append(column)
+                    data.append(cells[column])
+                indptr.append(len(indices))
+            built.append(csr_matrix((data, indices, indptr), shape=(len(samples), len(columns))))
+        return built
 
     def _counts(self, sample: tuple[list[str], list[str], list[str]]) -> tuple[Counter[int], int, list[str]]:
         """(text feature columns with counts, the text's feature count with unknown ones, known evidence)."""
@@ -157,9 +165,9 @@ def cross_validate(features, spec: HeadSpec, folds: int = 5, seed: int = 7, scor
     for train, test in splitter.split(np.zeros(len(y)), y):
         vocabulary = Vocabulary([features[i] for i in train])
         train_samples, test_samples = [features[i] for i in train], [scored[i] for i in test]
-        matrices = [
-            (vocabulary.matrix(train_samples, view), vocabulary.matrix(test_samples, view)) for view in VIEWS
-        ]
+        matrices = list(
+            zip(vocabulary.matrices(train_samples), vocabulary.matrices(test_samples), strict=True)
+        )
         folds_data.append((train, test, matrices))
         if spec.abstain is not None:
             index = NeighbourIndex(
@@ -256,7 +264,7 @@ def choose_threshold(
 def train_model(path: Path, features, specs: list[HeadSpec], reports) -> None:
     """Fit every head's two views on all of `features` (with the C each report chose) and write the file."""
     vocabulary = Vocabulary(features)
-    matrices = [vocabulary.matrix(features, view) for view in VIEWS]
+    matrices = vocabulary.matrices(features)
     neighbours = {spec.name: getattr(reports[spec.name], "neighbour", OFF) for spec in specs}
     coefs: list[list[np.ndarray]] = [[] for _ in VIEWS]
     biases: list[list[np.ndarray]] = [[] for _ in VIEWS]
@@ -299,18 +307,14 @@ def write_model(
         feature: np.concatenate([first[:, column], second[:, column] * idf[column], [idf[column] ** 2]])
         for feature, column in vocabulary.columns.items()
     }
-    width = 2 * first.shape[0] + 1
+    k = first.shape[0]
+    width = 2 * k + 1
     grams = sorted(f for f in weight if f.startswith(("w:", "c:", "nw:", "nc:")))
     pairs = sorted(f for f in weight if f.startswith("b:"))
     evidence = sorted(f for f in weight if f.startswith("e:"))
     words = sorted({w for sample in features for w in sample[0]})
     zero = np.zeros(width)
     word_rows = [sum((weight.get(f, zero) for f in word_features(w)), zero) for w in words]
-    # A concept weighs less than other evidence in the first view only (`Vocabulary.matrix`).
-    evidence_scale = [
-        np.concatenate([np.full(first.shape[0], evidence_value(e)), np.ones(width - first.shape[0])])
-        for e in evidence
-    ]
     neighbour_arrays: dict[str, np.ndarray] = {}
     if labels:
         gram_column = {gram: i for i, gram in enumerate(grams)}
@@ -331,10 +335,16 @@ def write_model(
         pairs=np.array("\n".join(pairs)),
         pair_matrix=_rows([weight[p] for p in pairs], width),
         evidence=np.array("\n".join(evidence)),
-        evidence_matrix=_rows(
-            [weight[e] * scale for e, scale in zip(evidence, evidence_scale, strict=True)], width
-        ),
+        # A concept weighs less than other evidence in the first view only (`Vocabulary.matrices`).
+        evidence_matrix=_rows([_first_view_scaled(weight[e], k, evidence_value(e)) for e in evidence], width),
     )
+
+
+def _first_view_scaled(row: np.ndarray, classes: int, value: float) -> np.ndarray:
+    """A feature's model-file row with the first view's weights (its first `classes`) times `value`."""
+    scaled = row.copy()
+    scaled[:classes] *= value
+    return scaled
 
 
 def _rows(rows, width: int) -> np.ndarray:
