@@ -50,7 +50,7 @@ def _to_utc(value: datetime) -> datetime:
         raise ValueError("timestamp out of range") from None
 
 
-def _email_address(value: str) -> str:
+def email_address(value: str) -> str:
     """An address as the `email` format means it (RFC 5321's syntax), lower-cased so lookups and the
     uniqueness of mailboxes ignore case. Syntax only, as the document says: no deliverability check,
     dotless and .test domains allowed; still refused: "Name <address>", and the special-use domains
@@ -98,7 +98,7 @@ def _raw_length_at_most(limit: int) -> Any:
 # The document says what _storable_text refuses of a string (lone surrogates cannot be sent as UTF-8).
 Text = Annotated[str, Field(json_schema_extra={"pattern": r"^[^\x00]*$"}), AfterValidator(_storable_text)]
 Email = Annotated[
-    str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(_email_address)
+    str, Field(max_length=254, json_schema_extra={"format": "email"}), AfterValidator(email_address)
 ]
 UtcTimestamp = Annotated[
     AwareDatetime,

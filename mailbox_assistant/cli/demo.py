@@ -57,7 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo", help="chat with the bot in the terminal over seeded sample mailboxes"
     )
     parser.add_argument(
-        "--as", dest="as_email", default=DEFAULT_ASKER, help="ask as this sample user's email"
+        "--as",
+        dest="as_email",
+        default=DEFAULT_ASKER,
+        type=asker_email,
+        help="ask as this sample user's email",
     )
     parser.add_argument(
         "--ask",
@@ -80,6 +84,17 @@ def run_demo(args: argparse.Namespace) -> int:
                 print(answer(world, asker, text))
             return 0
         return chat(world, asker)
+
+
+def asker_email(value: str) -> str:
+    """`--as` and `/as`: an email address (the status API looks mailboxes up by their owner's), else a
+    clear error rather than a refusal from the API further on."""
+    from api.schemas import email_address
+
+    try:
+        return email_address(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an email address: {value!r}") from None
 
 
 def ask_as(world: DemoWorld, email: str, *, admin: bool) -> Asker:
@@ -203,7 +218,10 @@ def chat(world: DemoWorld, asker: Asker) -> int:
         if command in ("/quit", "/exit"):
             return 0
         if command == "/as" and argument:
-            asker = ask_as(world, argument.strip(), admin=asker.is_admin)
+            try:
+                asker = ask_as(world, asker_email(argument), admin=asker.is_admin)
+            except argparse.ArgumentTypeError as error:
+                print(error)
         elif command == "/admin":
             asker = ask_as(world, asker.email or "", admin=not asker.is_admin)
         elif command == "/users":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 import knowledge
 from mailbox_assistant.cli import main
 
@@ -90,3 +92,14 @@ def test_chat_admin_toggle_takes_the_same_path(capsys, monkeypatch):
 
     assert "I can only show you your own mailboxes" in out
     assert "Here is what I see for Frank Moreau (frank@acme.com)" in out
+
+
+def test_asking_as_something_that_is_not_an_email_is_a_clear_error(capsys, monkeypatch):
+    with pytest.raises(SystemExit) as exited:
+        main(["demo", "--as", "ana", "--ask", "hi"])
+    assert exited.value.code == 2
+    assert "not an email address: 'ana'" in capsys.readouterr().err
+
+    out = run(capsys, stdin="/as bruno\nwhy did my mailbox disconnect?\n", monkeypatch=monkeypatch)
+    assert "not an email address: 'bruno'" in out
+    assert "ana@acme.com" in out and "status service" not in out  # still asking as the default user
