@@ -168,7 +168,7 @@ class Classifier:
             raw_error, provider, normalised
         )
         ranked = self.model.predict(words, pairs, evidence)[HEAD].ranked
-        decided = table_reason(rows, signatures)
+        decided = table_reason(rows)
         head = self.head
         near = self.model.agreeing_neighbour(head, words, ranked, "unknown")
         reason, probability, decided_by = decide(

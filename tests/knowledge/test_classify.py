@@ -87,11 +87,31 @@ def test_a_tie_between_two_reasons_is_not_answered_confidently():
     assert max(p for code, p in diagnosis.ranked if code != "unknown") < 0.5
 
 
-def test_a_signature_added_to_a_knowledge_file_works_without_code_changes(knowledge_copy):
+def test_a_signature_added_to_a_knowledge_file_is_evidence_without_code_changes(knowledge_copy):
+    # A `codes` signature is weighed by the model like phrases and hints; it does not decide alone
+    # (to make a new code decide, support adds a table row: test_codes).
     reasons_dir, intents = knowledge_copy
     raw = "XYZ-9001 mailbox frozen by the frobnicator"
-    assert KnowledgeBase(reasons_dir, intents).classifier.classify(raw)[0] == "unknown"
+    before = KnowledgeBase(reasons_dir, intents).classifier.diagnose(raw)
     path = reasons_dir / "account_suspended.md"
     path.write_text(path.read_text().replace("  codes:\n", "  codes:\n    - xyz-9001\n", 1))
 
-    assert KnowledgeBase(reasons_dir, intents).classifier.classify(raw)[0] == "account_suspended"
+    after = KnowledgeBase(reasons_dir, intents).classifier.diagnose(raw)
+    assert [s.text for s in after.signatures] == ["xyz-9001"] and not before.signatures
+    assert dict(after.ranked)["account_suspended"] > dict(before.ranked)["account_suspended"] + 0.1
+
+
+def test_a_strong_row_the_words_contradict_is_not_told_as_the_tables_reason():
+    # 535 5.7.8 is a rejected password in the registries; this text says the account is disabled.
+    diagnosis = diagnose("535 5.7.8 Error: authentication failed: account disabled by the administrator")
+
+    assert diagnosis.reason != "password_changed"
+    assert any(row.code == "5.7.8" and row.reason == "password_changed" for row in diagnosis.rows)
+
+
+def test_a_strong_row_states_its_reason_when_the_words_agree_though_the_model_alone_is_unsure():
+    diagnosis = diagnose("AADSTS50173")
+
+    assert diagnosis.reason == "password_changed" and diagnosis.decided_by == "table"
+    assert diagnosis.ranked[0][0] == "password_changed" and diagnosis.ranked[0][1] < 0.9
+    assert diagnosis.level == "high"
