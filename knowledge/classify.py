@@ -223,6 +223,12 @@ class Classifier:
             lines.append(
                 f"table {row.kind} {row.code}: {row.reason} ({row.strength}) — {row.meaning} [{row.source}]"
             )
+        table = table_reason(diagnosis.rows)
+        if table is not None and diagnosis.decided_by != "table" and diagnosis.ranked:
+            lines.append(
+                f"the strong rows' {table} does not decide: the model reads the whole error as"
+                f" {diagnosis.ranked[0][0]}"
+            )
         for signature in diagnosis.signatures:
             lines.append(f"signature of {signature.reason} ({signature.tier}): {signature.text!r}")
         if diagnosis.neighbour is not None:

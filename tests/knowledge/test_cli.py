@@ -23,6 +23,15 @@ def test_explain_on_an_error_without_codes_shows_the_models_reasons(capsys):
     assert " word " in out or " words " in out
 
 
+def test_explain_says_when_the_words_overrule_a_strong_row(capsys):
+    main(["kb", "classify", "--explain", "535 5.7.8 Authentication failed: your account has been disabled"])
+
+    out = capsys.readouterr().out
+    assert "table smtp_enhanced 5.7.8: password_changed (strong)" in out
+    assert "the strong rows' password_changed does not decide: the model reads the whole error as" in out
+    assert "decided by: table" not in out
+
+
 def test_classify_takes_the_provider(capsys):
     code = main(["kb", "classify", "--provider", "gmail", "550 5.4.5 Daily user sending quota exceeded."])
 
