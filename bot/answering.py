@@ -101,9 +101,9 @@ class AnswerPath:
 
     def reply_to(self, directory: Directory, question: Question, asker: Asker) -> Reply:
         """The reply to a read question (no support case, no notes)."""
-        if question.follow_up:
-            last = self.last_answer(asker.slack_id)
-            if follow_up.is_follow_up(question, last, self.clock()):
+        if question.follow_up or question.asks_how:
+            last, now = self.last_answer(asker.slack_id), self.clock()
+            if follow_up.is_follow_up(question, last, now) or follow_up.is_how_follow_up(question, last, now):
                 return self.follow_up_reply(question, last)
         resolved = resolve_person(directory, question, asker)
         if isinstance(resolved, Reply):

@@ -1,6 +1,7 @@
 """Follow-ups, pure: a message soon after an answer about the same mailboxes ("still broken", "is it fixed
-now?") gets what changed since that answer, not the whole explanation again; and support first once the
-person is clearly fed up (`support_first`, which an angry first question gets too).
+now?") gets what changed since that answer, not the whole explanation again ("ok how do I fix it?" gets
+the steps with it); and support first once the person is clearly fed up (`support_first`, which an angry
+first question gets too).
 
 The last answer is remembered with the conversation's turns (`bot/transcript.py`, the bot turn's
 `about`): the mailboxes it showed, as it showed them, and how many follow-ups came since.
@@ -98,6 +99,25 @@ def is_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> 
     )
 
 
+def is_how_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> bool:
+    """True when `question` asks what to do soon after an answer about mailboxes ("ok how do I fix it?"):
+    it gets the steps and the buttons again, with what changed, not the explanation just read. Like
+    `is_follow_up` it names nothing new; unlike it, it needs no follow-up word, but the matcher's
+    how-to intent as well as the words ("how come it dropped?" asks why)."""
+    return (
+        last is not None
+        and last.total <= MAX_REMEMBERED
+        and question.asks_how
+        and question.intent == "how_to_reconnect"
+        and question.topic == "mailbox"
+        and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
+        and not question.named_reason
+        and not question.names_someone
+        and not question.general
+        and not question.with_file
+    )
+
+
 def follow_up_answer(
     question: Question, last: LastAnswer, current: list[Mailbox], *, reconnect_url: Callable[[Mailbox], str]
 ) -> Reply:
@@ -186,10 +206,11 @@ def _changes(
     if reason.self_serve or mailbox.reason_code == "unknown":
         buttons.append(b.build_reconnect_button(mailbox, reconnect_url(mailbox), primary=reason.self_serve))
     buttons.append(b.build_escalate_button(mailbox.id, primary=not reason.self_serve))
-    return [
-        b.build_section(text, block_id=f"reason:{mailbox.reason_code}:{mailbox.id}"),
-        b.build_actions(buttons, block_id=f"actions:{mailbox.id}"),
-    ]
+    blocks = [b.build_section(text, block_id=f"reason:{mailbox.reason_code}:{mailbox.id}")]
+    steps = reason.steps_for(mailbox.provider) if question.asks_how else ()
+    if steps:  # "how do I fix it?": the steps, without the explanation again
+        blocks.append(b.build_steps(mailbox, steps))
+    return [*blocks, b.build_actions(buttons, block_id=f"actions:{mailbox.id}")]
 
 
 def _yes(question: Question) -> str:

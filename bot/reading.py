@@ -87,7 +87,8 @@ _FIXED_WORD = re.compile(r"\b(fixed|resolved|working|work|back|connected|ok|okay
 _ANY_NEWS = re.compile(r"\bany (update|news|progress)\b", re.I)
 # Asking what to do ("how do I fix it?"): the steps, not a follow-up's short news.
 _ASKS_HOW = re.compile(
-    r"\b(how|steps?|what (do|should|can) i do|what now|c[oó]mo|comment|wie|que fa(is|ire))\b", re.I
+    r"\b(how(?!\s+come\b)|steps?|what (do|should|can) i do|what now|c[oó]mo|comment|wie|que fa(is|ire))\b",
+    re.I,
 )
 # "frank's inbox", "Frank Moreau's mailbox"; "what about frank?" (the whole message).
 _POSSESSIVE = re.compile(

@@ -161,8 +161,7 @@ def build_disconnected_mailbox(
     if note:
         blocks.append(build_context(note, block_id=f"note:{mailbox.id}"))
     if steps:
-        numbered = "\n".join(f"{number}. {to_mrkdwn(step)}" for number, step in enumerate(steps, start=1))
-        blocks.append(build_section(f"*What to do*\n{numbered}", block_id=f"steps:{mailbox.id}"))
+        blocks.append(build_steps(mailbox, steps))
     if mailbox.last_failure and mailbox.last_failure.error:
         said = escape(one_line(mailbox.last_failure.error))
         blocks.append(build_context(f"What {provider_name(mailbox.provider)} said: `{said}`"))
@@ -172,6 +171,12 @@ def build_disconnected_mailbox(
     buttons.append(build_escalate_button(mailbox.id, primary=support_primary))
     blocks.append(build_actions(buttons, block_id=f"actions:{mailbox.id}"))
     return blocks
+
+
+def build_steps(mailbox: Mailbox, steps: tuple[str, ...]) -> Block:
+    """The numbered "What to do" of one mailbox (our own mrkdwn)."""
+    numbered = "\n".join(f"{number}. {to_mrkdwn(step)}" for number, step in enumerate(steps, start=1))
+    return build_section(f"*What to do*\n{numbered}", block_id=f"steps:{mailbox.id}")
 
 
 def build_connected_mailbox(mailbox: Mailbox, recent_note: str | None = None) -> list[Block]:

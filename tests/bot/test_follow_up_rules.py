@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot import follow_up
-from bot.follow_up import FOLLOW_UP_WINDOW, LastAnswer, about_of, is_follow_up
+from bot.follow_up import FOLLOW_UP_WINDOW, LastAnswer, about_of, is_follow_up, is_how_follow_up
 from bot.reading import read_question
 from mailbox_assistant.conversations.types import Reply
 from tests.bot.blockutil import block_ids
@@ -47,6 +47,39 @@ def test_is_follow_up(text, minutes_ago, expected):
     last = last_answer(disconnected(), minutes_ago=minutes_ago)
 
     assert is_follow_up(read_question(text), last, NOW) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes_ago", "expected"),
+    [
+        ("ok how do I fix it", 2, True),
+        ("how do I reconnect again?", 2, True),
+        ("ok how do I fix it", FOLLOW_UP_WINDOW.total_seconds() / 60 + 1, False),
+        ("how do I reconnect bo@acme.com?", 2, False),  # someone named: answered afresh
+        ("how do I reconnect? I changed my password", 2, False),  # a cause named: new information
+        ("how come it disconnected?", 2, False),  # asks why, whatever the matcher read
+    ],
+)
+def test_is_how_follow_up(text, minutes_ago, expected):
+    question = replace(read_question(text), intent="how_to_reconnect")  # as a matcher may read it
+
+    assert is_how_follow_up(question, last_answer(disconnected(), minutes_ago=minutes_ago), NOW) is expected
+
+
+def test_a_how_follow_up_gets_the_steps_and_the_buttons_not_the_explanation():
+    mailbox = disconnected()
+    question = replace(read_question("ok how do I fix it"), intent="how_to_reconnect")
+
+    reply = follow_up.follow_up_answer(question, last_answer(mailbox), [mailbox], reconnect_url=str)
+
+    ids = block_ids(reply.blocks)
+    assert ids == [
+        f"reason:{mailbox.reason_code}:{mailbox.id}",
+        f"steps:{mailbox.id}",
+        f"actions:{mailbox.id}",
+        "follow_up",
+    ]
+    assert "still disconnected" in reply.blocks[0]["text"]["text"]
 
 
 def test_a_short_follow_up_read_as_how_to_is_still_a_follow_up():

@@ -59,6 +59,25 @@ def test_a_follow_up_gets_a_short_still_disconnected_not_the_whole_answer(slack,
     assert "support_first" not in ids
 
 
+def test_how_do_i_fix_it_after_the_answer_gets_the_steps_not_the_explanation_again(
+    slack, fake_slack, seed, engine
+):
+    mailbox = seed("ana@acme.com", error=EXPIRED)
+
+    first, second = converse(
+        slack, fake_slack, engine, "U_ANA", "why did my mailbox disconnect?", "ok how do I fix it"
+    )
+
+    ids = block_ids(second["blocks"])
+    assert f"steps:{mailbox['id']}" in ids and "follow_up" in ids
+    assert f"reconnect:{mailbox['id']}" in action_ids(second["blocks"])
+    steps = next(block for block in first["blocks"] if block.get("block_id") == f"steps:{mailbox['id']}")
+    assert steps["text"]["text"] in all_text(second["blocks"])
+    summary = next(block for block in first["blocks"] if block.get("block_id", "").startswith("reason:"))
+    assert summary["text"]["text"] not in all_text(second["blocks"])  # the explanation is not repeated
+    assert len(all_text(second["blocks"])) < len(all_text(first["blocks"]))
+
+
 def test_is_it_fixed_now_reads_the_status_again(slack, fake_slack, seed, engine, client, api_keys, caplog):
     mailbox = seed("ana@acme.com", error=EXPIRED)
     converse(slack, fake_slack, engine, "U_ANA", "why did my mailbox disconnect?")
