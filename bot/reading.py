@@ -98,12 +98,60 @@ _POSSESSIVE = re.compile(
 _WHAT_ABOUT = re.compile(
     r"^(?:and |but |ok |so )?(?:what|how) about ([A-Za-z][\w.-]{0,40}(?: [A-Z][\w.-]{0,40})?)\W*$", re.I
 )
+# The same in Spanish, Portuguese, French and German (and "the inbox of …"): "el correo de Frank", "o email
+# do frank", "la boîte mail de Frank", "das Postfach von Frank"; "¿y Frank?", "e a Ana?", "et Frank ?", "was
+# ist mit Ivy?" (the whole message). A second name word must be capitalised, as in English.
+_NAME = r"([^\W\d_][\w.-]{0,40}(?: [A-Z][\w.-]{0,40})?)"
+_OF_PERSON = re.compile(
+    r"\b(?i:correo|buz[oó]n|cuenta|bandeja|e-?mail|mail|caixa|conta|correio|bo[iî]te(?: mail)?|compte|"
+    r"messagerie|courriel|postfach|konto|mailbox|inbox|outlook|gmail)\s{1,3}"
+    r"(?i:de la|del|de|do|da|dos|das|du|von der|von|vom|of)\s{1,3}" + _NAME + r"(?!\w)"
+)
+_ABOUT_PHRASE = (
+    r"(?i:qu[eé] (?:pasa|pas[oó]|hay|tal) (?:con|de)|o que (?:houve|aconteceu|h[aá]) com|qu'en est-il de|"
+    r"et pour|was ist (?:mit|los mit)|wie sieht es (?:mit|bei)|what about)"
+)
+_WHAT_ABOUT_INTL = re.compile(
+    r"^[¿¡\s]*(?:(?i:y|e|et|und)\s{1,3})?"
+    + _ABOUT_PHRASE
+    + r"\s{1,3}(?i:el |la |o |a |le |der |die )?"
+    + _NAME
+    + r"\W*$"
+    + r"|^[¿¡\s]*(?i:y|e|et|und)\s{1,3}(?i:el |la |o |a |le |der |die )?"
+    + _NAME
+    + r"\W*$"
+)
 _NOT_NAME_WORDS = """it that what there here who he she one let everyone everybody someone somebody
     anyone anybody
     google microsoft outlook gmail office exchange today yesterday tomorrow tonight company team
     now me my mine this them him her you us reconnecting support why is how does did can check
     the a an our your their his its yours mailbox inbox email imap smtp pop oauth sso calendar sales
-    marketing sequence sequences campaign campaigns week month"""
+    marketing sequence sequences campaign campaigns week month
+    ahora agora maintenant jetzt hoy hoje heute ayer ontem hier gestern mañana manana amanhã amanha
+    demain morgen eso esto isso isto ça ca cela ceci das dies alors dann ai aí entonces então entao
+    entrada réception reception eingang salida saída saida envoi trabajo trabalho travail arbeit
+    empresa firma entreprise equipo equipe équipe mi mis tu tus su sus meu minha meus seu sua mon ma
+    mes ton ta son sa notre votre mein meine meinem meiner meins dein deine sein seine ihr ihre unser
+    mía mia mío mio mien mienne nuevo nueva novo nova nouveau nouvelle neu neue nada nichts rien lo
+    la el los las le les der die den dem todos todo tous tout alle alles gente leute cliente client
+    kunde prueba teste test spam voz usuario usuário utilisateur benutzer recuperación recuperação
+    récupération soporte suporte servicio serviço service dienst correo conta compte cuenta
+    messagerie courriel postfach konto caixa vez fois mal bien bem gut qué que quoi was wie como cómo
+    comment porque por pour warum pourquoi sí si ja oui sim não nao non nein nuevo repente i
+    yahoo zoho hotmail workspace icloud aol gmx ventas vendas comercial commercial vertrieb sdr time
+    follow-up seguimiento seguimento relance prospection prospección prospecção apresentação
+    presentación présentation bienvenida boas-vindas bienvenue um uma un une una uno ein eine einem
+    einer correio envío envio envoi plataforma plateforme plattform phishing oficina escritório
+    escritorio bureau büro aquí aqui ici hier volta vuelta retour journée jour día dia tag pc
+    vendedora vendedor estagiário estagiario becario stagiaire praktikant chef jefe chefe boss
+    patron admin frau herr sr sra señor señora senhor senhora dona monsieur madame mme nun suspension
+    suspensión suspensão sperrung alerta alerte alert aviso avis warnung notification notificação
+    notificación error erro erreur fehler confirmação confirmación confirmation bestätigung rebote
+    bounce"""
+# "minha conta da Rússia" is the asker's own account: a first-person owner before the noun names no one.
+_OWN_WORDS = """my mi mis minha meu meus minhas mon ma mes mein meine meinen meinem nuestro nuestra nosso
+    nossa notre unser unsere"""
+_OWN = frozenset(_OWN_WORDS.split())
 _NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 
 
@@ -186,8 +234,16 @@ def _person_named(text: str) -> str | None:
     """The name of someone the message asks about ("frank's inbox", "what about Frank?"), if any."""
     found = _POSSESSIVE.search(text) or _WHAT_ABOUT.match(text)
     if not found:
+        found = _OF_PERSON.search(text)
+        before = text[: found.start()].split() if found else []
+        if before and before[-1].lower() in _OWN:
+            found = None
+    found = found or _WHAT_ABOUT_INTL.match(text)
+    if not found:
         return None
-    words = [w for w in found.group(1).split() if w.lower() not in _NOT_NAMES]
+    named = next(group for group in found.groups() if group)
+    words = [w.rstrip(".-") for w in named.split() if w.rstrip(".-").lower() not in _NOT_NAMES]
+    words = [w for w in words if len(w) > 1]
     return " ".join(words) or None
 
 

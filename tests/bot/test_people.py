@@ -25,13 +25,16 @@ def frank(fake_slack, seed):
         "why is frank's inbox down",
         "what's wrong with <@U_FRANK>'s mailbox?",
         "what about Frank?",
+        "o que aconteceu com o email do frank?",
+        "und was ist mit Frank?",
     ],
 )
 def test_anyone_but_an_admin_is_refused_politely_and_nothing_is_looked_up(slack, fake_slack, frank, text):
     slack.dm("U_ANA", text)
 
     reply = reply_to(fake_slack, "DU_ANA")
-    assert block_ids(reply["blocks"]) == ["refused"]
+    # A question in another language is answered with a first line in it ("language").
+    assert [i for i in block_ids(reply["blocks"]) if i != "language"] == ["refused"]
     assert "Sorry, I can only show you your own mailboxes" in all_text(reply["blocks"])
     assert str(frank["id"]) not in str(reply) and "account_suspended" not in str(reply)
     assert not fake_slack.calls_to("users.list") and not fake_slack.calls_to("users.lookupByEmail")
@@ -53,6 +56,16 @@ def test_an_admin_names_a_person_and_hears_about_their_mailboxes(slack, fake_sla
     assert ids[0] == "about_person" and "Frank Moreau* (frank@acme.com)" in all_text(blocks)
     assert f"reason:account_suspended:{frank['id']}" in ids
     assert fake_slack.calls_to("users.list")
+
+
+@pytest.mark.parametrize("text", ["¿qué le pasa al buzón de Frank?", "das Postfach von frank geht nicht"])
+def test_an_admin_names_a_person_in_another_language(slack, fake_slack, frank, text):
+    slack.dm("U_ADMIN", text)
+
+    blocks = reply_to(fake_slack, "DU_ADMIN")["blocks"]
+    ids = block_ids(blocks)
+    assert "about_person" in ids and "Frank Moreau* (frank@acme.com)" in all_text(blocks)
+    assert f"reason:account_suspended:{frank['id']}" in ids
 
 
 def test_an_admin_may_name_someone_by_display_name_or_mention(slack, fake_slack, frank):

@@ -53,6 +53,21 @@ def test_the_topic(text, topic):
         ("it's my mailbox that is down", None, None, None),
         ("why is Google's mailbox service down?", None, None, None),
         ("<@U0BOT> why did my mailbox disconnect?", None, None, None),
+        ("o que aconteceu com o email do frank?", None, None, "frank"),
+        ("el correo de Frank está caído", None, None, "Frank"),
+        ("das Postfach von Frank Moreau geht nicht", None, None, "Frank Moreau"),
+        ("la boîte mail de frank ne marche plus", None, None, "frank"),
+        ("und was ist mit ivy?", None, None, "ivy"),
+        ("¿y Frank?", None, None, "Frank"),
+        ("e a Ana?", None, None, "Ana"),
+        ("e agora?", None, None, None),  # "and now?": a follow-up
+        ("und jetzt?", None, None, None),
+        ("mi cuenta de outlook no funciona", None, None, None),
+        ("la bandeja de entrada no carga", None, None, None),  # "the inbox"
+        ("meu email da empresa caiu", None, None, None),
+        ("was ist mit meinem Postfach?", None, None, None),
+        ("tentaram entrar na minha conta da Rússia", None, None, None),  # the asker's own account
+        ("escríbeme un correo de seguimiento para un cliente", None, None, None),
     ],
 )
 def test_someone_named(text, email, slack_id, name):
