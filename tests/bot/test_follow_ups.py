@@ -92,6 +92,20 @@ def test_is_it_fixed_now_reads_the_status_again(slack, fake_slack, seed, engine,
     assert not any(a.startswith("reconnect") for a in action_ids(reply["blocks"]))
 
 
+def test_is_it_fixed_asked_in_another_language_reads_the_status_again(
+    slack, fake_slack, seed, engine, client, api_keys
+):
+    mailbox = seed("ana@acme.com", error=EXPIRED)
+    converse(slack, fake_slack, engine, "U_ANA", "¿por qué se desconectó mi buzón?")
+    post_event(client, api_keys, mailbox["id"], {"type": "reconnected"})
+
+    slack.dm("U_ANA", "¿ya está arreglado?")
+
+    _, reply = replies_to(fake_slack, "DU_ANA", 2)
+    assert "Yes — *ana@acme.com* is connected again now." in all_text(reply["blocks"])
+    assert "follow_up" in block_ids(reply["blocks"])
+
+
 def test_the_third_follow_up_puts_support_first(slack, fake_slack, seed, engine):
     mailbox = seed("ana@acme.com", error=EXPIRED)
 

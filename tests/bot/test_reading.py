@@ -87,6 +87,13 @@ def test_someone_named(text, email, slack_id, name):
         ("wtf", True, True, False),
         ("STILL BROKEN", True, True, False),
         ("sigue sin funcionar", True, False, False),
+        ("¿ya está arreglado?", True, False, True),
+        ("já voltou?", True, False, True),
+        ("c'est réparé ?", True, False, True),
+        ("geht es jetzt wieder?", True, False, True),
+        ("otra vez!!! ya es la tercera vez esta semana", True, True, False),
+        ("schon wieder getrennt, zum dritten Mal", True, True, False),
+        ("por qué se desconectó mi buzón?", False, False, False),
         ("why did my mailbox disconnect?", False, False, False),
     ],
 )
