@@ -110,7 +110,11 @@ def status_answer(
     for mailbox in disconnected:
         out.extend(
             disconnected_blocks(
-                mailbox, reconnect_url, incident_for(mailbox, incidents), named_reason=question.named_reason
+                mailbox,
+                reconnect_url,
+                incident_for(mailbox, incidents),
+                named_reason=question.named_reason,
+                denied_reason=question.denied_reason,
             )
         )
         if len(mailboxes) > 1:
@@ -145,7 +149,11 @@ def fleet_answer(
     detailed = fleet.detailed()
     for mailbox in detailed:
         out += disconnected_blocks(
-            mailbox, reconnect_url, incident_for(mailbox, incidents), named_reason=question.named_reason
+            mailbox,
+            reconnect_url,
+            incident_for(mailbox, incidents),
+            named_reason=question.named_reason,
+            denied_reason=question.denied_reason,
         )
         out.append(b.build_divider())
     out += [

@@ -104,6 +104,14 @@ _ANY_NEWS = re.compile(
     r"\b(any (update|news|progress)|alguna novedad|alguma novidade|du nouveau|des nouvelles|neuigkeiten)\b",
     re.I,
 )
+# Words that deny, in the bot's five languages: a cause named only under one ("I did NOT change my
+# password", "no cambié la contraseña", "je n'ai pas changé…") is denied, and read by matching again
+# without them.
+_DENIAL = re.compile(
+    r"\b(?:not|never|didn['’]?t|haven['’]?t|hasn['’]?t|wasn['’]?t|don['’]?t|doesn['’]?t|no|nunca|não|nao|"
+    r"pas|jamais|nicht|nie|niemals)\b|\bn['’](?=\w)",
+    re.I,
+)
 # Asking what to do ("how do I fix it?"): the steps, not a follow-up's short news.
 _ASKS_HOW = re.compile(
     r"\b(how(?!\s+come\b)|steps?|what (do|should|can) i do|what now|c[oó]mo|comment|wie|que fa(is|ire))\b",
@@ -189,6 +197,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
     found = EMAIL.search(text) if "@" in text else None
     intent, named_reason = knowledge.match(text)
     named_reason = named_reason if named_reason and named_reason != "unknown" else None
+    denied_reason = _denied_reason(text) if named_reason is None and intent != "other" else None
     name = None if found or mentioned else _person_named(text)
     someone = bool(found or mentioned or name)
     topic = _topic(text, intent, mailbox_clue=bool(someone or with_file or named_reason))
@@ -198,6 +207,7 @@ def read_question(raw_text: str, *, bot_user_id: str | None = None, with_file: b
         text=text,
         intent=intent,
         named_reason=named_reason,
+        denied_reason=denied_reason,
         about_email=found.group(0).lower() if found else None,
         general=not someone and not _PERSONAL.search(text) and _is_general(text, intent),
         wants_help=topic != "mailbox",
@@ -247,6 +257,15 @@ def _topic(text: str, intent: str, *, mailbox_clue: bool) -> str:
     if mailbox_clue or intent != "other" or _ABOUT_MAILBOX.search(text) or _FOLLOW_UP.search(text):
         return "mailbox"
     return "off_topic"
+
+
+def _denied_reason(text: str) -> str | None:
+    """The documented cause a message names only under a denial ("I did NOT change my password"), if any:
+    the message read again by the matcher with the denying words left out."""
+    if not _DENIAL.search(text):
+        return None
+    _, named = knowledge.match(_DENIAL.sub(" ", text))
+    return named if named and named != "unknown" else None
 
 
 def _person_named(text: str) -> str | None:

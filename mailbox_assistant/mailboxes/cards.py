@@ -21,11 +21,12 @@ def disconnected_blocks(
     reconnect_url: Callable[[Mailbox], str],
     incident: ProviderIncident | None = None,
     named_reason: str | None = None,
+    denied_reason: str | None = None,
 ) -> list:
     """The blocks about one disconnected mailbox: cause, steps, reconnect and support buttons.
 
     Answers, Home and proactive DMs all show a mailbox this way; `named_reason` is the cause the person
-    named, confirmed or contradicted against the record.
+    named, confirmed or contradicted against the record; `denied_reason` one they say did not happen.
     """
     reason = knowledge.get_reason(mailbox.reason_code)
     title = reason.title if reason.code == mailbox.reason_code else (mailbox.last_failure or reason).title
@@ -33,6 +34,9 @@ def disconnected_blocks(
     if not reason.self_serve and mailbox.reason_code != "unknown" and "reconnect" not in summary.lower():
         summary += " Reconnecting won't fix this one, so support is the way forward."
     confirmed, note = _named_cause_lines(named_reason, mailbox, title)
+    denied = None if named_reason else _denied_cause_lines(denied_reason, mailbox, title)
+    if denied:
+        confirmed, note = denied
     likely = _is_likely(mailbox)
     if likely:
         # Not certain: said as the likely cause, and support offered as strongly as reconnecting.
@@ -58,7 +62,8 @@ def disconnected_blocks(
         note=note,
         # An unknown cause may be a one-off: reconnecting is worth one try, support stays the main action.
         offer_reconnect=reason.self_serve or mailbox.reason_code == "unknown",
-        support_primary=True if likely else None,
+        # Not certain, or the person says the recorded cause did not happen: support as strongly offered.
+        support_primary=True if likely or (denied and denied[1]) else None,
     )
     return [b.build_section(confirmed, block_id=f"confirmed:{mailbox.id}"), *blocks] if confirmed else blocks
 
@@ -89,6 +94,31 @@ def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> 
     return None, (
         f"You mentioned _{named}_, but our records show a different cause for this "
         f"mailbox: _{b.escape(title.lower())}_. The steps below are for what our records show."
+    )
+
+
+def _denied_cause_lines(
+    denied_code: str | None, mailbox: Mailbox, title: str
+) -> tuple[str | None, str | None] | None:
+    """(an agreement, a note) about a cause the person says did not happen, judged against the record;
+    None when there is nothing to say (no denial, or no recorded cause to compare with)."""
+    if not denied_code:
+        return None
+    failure = mailbox.last_failure
+    verdict = judge(denied_code, mailbox.reason_code, mailbox.provider, failure.error if failure else None)
+    if verdict.kind == "unconfirmed":
+        return None
+    if verdict.kind != "same":  # another cause on record, even one the denied cause could produce
+        recorded = b.escape(title.lower())
+        return (
+            f"Right — our records show a different cause for *{b.escape(mailbox.email)}*: _{recorded}_.",
+            None,
+        )
+    denied = knowledge.get_reason(denied_code).title.lower()
+    return None, (
+        f"You said this didn't happen: _{denied}_. It is what {b.provider_name(mailbox.provider)} reported, "
+        "and it can happen without you doing anything: an admin, a company policy or the provider itself "
+        "may have done it. If none of that fits, *Talk to support* and they'll check."
     )
 
 

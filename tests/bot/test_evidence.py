@@ -79,3 +79,41 @@ def test_slack_the_recorded_cause_named_is_confirmed(slack, fake_slack, seed):
     blocks = reply_to(fake_slack, "DU_BRUNO")["blocks"]
     assert f"confirmed:{mailbox['id']}" in block_ids(blocks)
     assert all_text(blocks).startswith("Yes — that's what our records show for *bruno@acme.com*")
+
+
+def test_a_denied_cause_is_read_in_each_language():
+    for text in (
+        "I did NOT change my password, so why?",
+        "no cambié mi contraseña, por qué se cayó?",
+        "je n'ai pas changé mon mot de passe, pourquoi ?",
+        "não mudei a senha, por que caiu?",
+    ):
+        question = conversation.read_question(text)
+        assert (question.named_reason, question.denied_reason) == (None, "password_changed"), text
+    assert conversation.read_question("why did my mailbox disconnect?").denied_reason is None
+
+
+def test_a_denied_cause_the_record_shows_is_explained_and_support_offered_as_strongly():
+    question = conversation.read_question("I did NOT change my password, so why did it disconnect?")
+
+    reply = conversation.answer(
+        question, ANA, [disconnected("password_changed", provider="microsoft")], reconnect_url=str, now=NOW
+    )
+
+    text = all_text(reply.blocks)
+    assert "You said this didn't happen: _the mailbox password was changed_" in text
+    assert "an admin, a company policy or the provider itself" in text
+    escalate = [e for blk in reply.blocks if blk["type"] == "actions" for e in blk["elements"]]
+    assert any(e["action_id"].startswith("escalate") and e.get("style") == "primary" for e in escalate)
+    assert "confirmed:mb-1" not in block_ids(reply.blocks)
+
+
+def test_slack_a_denied_cause_another_record_shows_is_agreed_with(slack, fake_slack, seed):
+    mailbox = seed("ana@acme.com", error=GOOGLE_REVOKED)
+
+    slack.dm("U_ANA", "I did NOT change my password, so why did my mailbox disconnect?")
+
+    blocks = reply_to(fake_slack, "DU_ANA")["blocks"]
+    assert block_ids(blocks)[0] == f"confirmed:{mailbox['id']}"
+    assert "Right — our records show a different cause" in all_text(blocks)
+    assert "You said this didn't happen" not in all_text(blocks)
