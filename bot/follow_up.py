@@ -83,19 +83,12 @@ def about_of(reply: Reply) -> dict[str, Any] | None:
 def is_follow_up(question: Question, last: LastAnswer | None, now: datetime) -> bool:
     """True when `question` follows up on `last`: soon after it, sounding like a follow-up, and asking
     nothing new (no cause, person or address named, not how to fix it, not for a human). Whether it
-    asks how is read from the words, not the intent: a short "and now?" can be read as how-to. An
-    answer about more mailboxes than it remembered (a fleet) is answered afresh: the summary is the news."""
+    asks how is read from the words, not the intent: a short "and now?" can be read as how-to."""
     return (
-        last is not None
-        and last.total <= MAX_REMEMBERED
-        and question.follow_up
-        and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
-        and not question.named_reason
-        and not question.names_someone
+        question.follow_up
         and question.intent != "contact_support"
         and not question.asks_how
-        and not question.general
-        and not question.with_file
+        and _soon_and_nothing_new(question, last, now)
     )
 
 
@@ -105,11 +98,19 @@ def is_how_follow_up(question: Question, last: LastAnswer | None, now: datetime)
     `is_follow_up` it names nothing new; unlike it, it needs no follow-up word, but the matcher's
     how-to intent as well as the words ("how come it dropped?" asks why)."""
     return (
-        last is not None
-        and last.total <= MAX_REMEMBERED
-        and question.asks_how
+        question.asks_how
         and question.intent == "how_to_reconnect"
         and question.topic == "mailbox"
+        and _soon_and_nothing_new(question, last, now)
+    )
+
+
+def _soon_and_nothing_new(question: Question, last: LastAnswer | None, now: datetime) -> bool:
+    """Within the window after `last`, naming no cause, person or address, about a mailbox, no file. An
+    answer about more mailboxes than it remembered (a fleet) is answered afresh: the summary is the news."""
+    return (
+        last is not None
+        and last.total <= MAX_REMEMBERED
         and timedelta(0) <= now - last.at <= FOLLOW_UP_WINDOW
         and not question.named_reason
         and not question.names_someone

@@ -164,12 +164,12 @@ _NOT_NAME_WORDS = """it that what there here who he she one let everyone everybo
     kunde prueba teste test spam voz usuario usuário utilisateur benutzer recuperación recuperação
     récupération soporte suporte servicio serviço service dienst correo conta compte cuenta
     messagerie courriel postfach konto caixa vez fois mal bien bem gut qué que quoi was wie como cómo
-    comment porque por pour warum pourquoi sí si ja oui sim não nao non nein nuevo repente i
+    comment porque por pour warum pourquoi sí si ja oui sim não nao non nein repente i
     yahoo zoho hotmail workspace icloud aol gmx ventas vendas comercial commercial vertrieb sdr time
     follow-up seguimiento seguimento relance prospection prospección prospecção apresentação
     presentación présentation bienvenida boas-vindas bienvenue um uma un une una uno ein eine einem
-    einer correio envío envio envoi plataforma plateforme plattform phishing oficina escritório
-    escritorio bureau büro aquí aqui ici hier volta vuelta retour journée jour día dia tag pc
+    einer correio envío envio plataforma plateforme plattform phishing oficina escritório
+    escritorio bureau büro aquí aqui ici volta vuelta retour journée jour día dia tag pc
     vendedora vendedor estagiário estagiario becario stagiaire praktikant chef jefe chefe boss
     patron admin frau herr sr sra señor señora senhor senhora dona monsieur madame mme nun suspension
     suspensión suspensão sperrung alerta alerte alert aviso avis warnung notification notificação

@@ -24,9 +24,8 @@ class Question:
     text: str
     intent: str
     named_reason: str | None = None
-    denied_reason: str | None = (
-        None  # a cause the person says did not happen ("I did NOT change my password")
-    )
+    # A cause the person says did not happen ("I did NOT change my password").
+    denied_reason: str | None = None
     about_email: str | None = None
     general: bool = False
     wants_help: bool = False  # not a question about a mailbox: `topic` says which fixed reply fits

@@ -33,10 +33,12 @@ def disconnected_blocks(
     summary = reason.summary
     if not reason.self_serve and mailbox.reason_code != "unknown" and "reconnect" not in summary.lower():
         summary += " Reconnecting won't fix this one, so support is the way forward."
-    confirmed, note = _named_cause_lines(named_reason, mailbox, title)
-    denied = None if named_reason else _denied_cause_lines(denied_reason, mailbox, title)
-    if denied:
-        confirmed, note = denied
+    if named_reason or not denied_reason:
+        confirmed, note = _named_cause_lines(named_reason, mailbox, title)
+        disputed = False
+    else:
+        confirmed, note = _denied_cause_lines(denied_reason, mailbox, title)
+        disputed = note is not None  # the record shows the very cause the person denies
     likely = _is_likely(mailbox)
     if likely:
         # Not certain: said as the likely cause, and support offered as strongly as reconnecting.
@@ -63,7 +65,7 @@ def disconnected_blocks(
         # An unknown cause may be a one-off: reconnecting is worth one try, support stays the main action.
         offer_reconnect=reason.self_serve or mailbox.reason_code == "unknown",
         # Not certain, or the person says the recorded cause did not happen: support as strongly offered.
-        support_primary=True if likely or (denied and denied[1]) else None,
+        support_primary=True if likely or disputed else None,
     )
     return [b.build_section(confirmed, block_id=f"confirmed:{mailbox.id}"), *blocks] if confirmed else blocks
 
@@ -97,17 +99,13 @@ def _named_cause_lines(named_code: str | None, mailbox: Mailbox, title: str) -> 
     )
 
 
-def _denied_cause_lines(
-    denied_code: str | None, mailbox: Mailbox, title: str
-) -> tuple[str | None, str | None] | None:
+def _denied_cause_lines(denied_code: str, mailbox: Mailbox, title: str) -> tuple[str | None, str | None]:
     """(an agreement, a note) about a cause the person says did not happen, judged against the record;
-    None when there is nothing to say (no denial, or no recorded cause to compare with)."""
-    if not denied_code:
-        return None
+    neither when there is no recorded cause to compare with."""
     failure = mailbox.last_failure
     verdict = judge(denied_code, mailbox.reason_code, mailbox.provider, failure.error if failure else None)
     if verdict.kind == "unconfirmed":
-        return None
+        return None, None
     if verdict.kind != "same":  # another cause on record, even one the denied cause could produce
         recorded = b.escape(title.lower())
         return (
