@@ -70,7 +70,8 @@ def build(kind: str) -> dict[str, int]:
                 print(f"{path.name}:{number}: missing fields, skipped", file=sys.stderr)
                 continue
             if row.get("id") in changed:
-                row = {**row, "reason": changed[row["id"]], "relabelled": True}
+                to = changed[row["id"]]  # a reason, or for a question {"intent", "reason"}
+                row = {**row, **(to if isinstance(to, dict) else {"reason": to}), "relabelled": True}
             row_key = key(row["text"])
             if row_key in seen:
                 continue
