@@ -37,3 +37,26 @@ def test_classify_takes_the_provider(capsys):
 
     assert code == 0
     assert '"reason": "sending_limit"' in capsys.readouterr().out
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`kb classify --jsonl < errors | head -1`: the command stops quietly when the pipe closes.
+
+    Far more answers than a pipe holds, so writing goes on after the reader has gone.
+    """
+    import json
+    import subprocess
+    import sys
+
+    errors = tmp_path / "errors.jsonl"
+    lines = [json.dumps({"id": str(i), "text": f"421 4.7.0 Try again later {i}"}) for i in range(3000)]
+    errors.write_text("\n".join(lines) + "\n")
+    command = [sys.executable, "-m", "mailbox_assistant.cli", "kb", "classify", "--jsonl"]
+    with errors.open() as stdin:
+        process = subprocess.Popen(command, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = process.stdout.readline()
+        process.stdout.close()  # as `head -1` does after its line
+        stderr = process.stderr.read().decode()
+        process.wait(timeout=120)
+    assert json.loads(first)["id"] == "0"
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
