@@ -155,6 +155,24 @@ def pair_features(words: list[str]) -> list[str]:
     return ["b:" + a + " " + b for a, b in zip(words, words[1:], strict=False)]
 
 
+_SENTENCE_END = re.compile(r"[.!?;\n]+")
+LAST_SENTENCE_WORDS = 12
+
+
+def position_features(text: str) -> list[str]:
+    """Where a message's ask usually sits: its first word and first two ("how do …", "can someone
+    …"), and, when it has more than one sentence, the words of its last ("… it went red on Monday.
+    what do I do now?"). Stored with the word pairs, as text features."""
+    words = _WORD.findall(normalise(text[:2000]))
+    if not words:
+        return []
+    features = ["b:<s> " + words[0]] + (["b:<s> " + " ".join(words[:2])] if len(words) > 1 else [])
+    sentences = [part for part in _SENTENCE_END.split(normalise(text[-2000:])) if _WORD.search(part)]
+    if len(sentences) > 1:
+        features += ["b:<last> " + word for word in _WORD.findall(sentences[-1])[:LAST_SENTENCE_WORDS]]
+    return list(dict.fromkeys(features))
+
+
 def is_hypothetical(text: str) -> bool:
     """Whether a message asks about what would happen ("if I change my password, will it …?")."""
     return bool(_HYPOTHETICAL.search(text[:2000]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from knowledge.classify import ErrorReader
 from knowledge.decide import decide
 from knowledge.examples import Examples
-from knowledge.features import is_hypothetical, marked_words, pair_features
+from knowledge.features import is_hypothetical, marked_words, pair_features, position_features
 from knowledge.match import PhraseFinder
 from knowledge.model import LinearModel
 from knowledge.text import strip_slack_markup
@@ -51,6 +51,7 @@ class QuestionReader:
         positive_words = [w for w in words if not w.startswith("neg_")]
         negated = len(positive_words) < len(words)
         pairs = pair_features(words)
+        placed = position_features(text)  # not word pairs: the concepts below read only those
         found = self.phrases.groups(text)
         evidence = [f"e:{kind}:{name}" for (kind, name) in found if kind in INTENT_GROUPS]
         if negated:  # only then do the words outside negations differ from the whole text
@@ -67,7 +68,7 @@ class QuestionReader:
             evidence.append("e:question_mark")
         if len(words) <= 3:
             evidence.append("e:short")
-        return list(dict.fromkeys(words)), list(dict.fromkeys(pairs)), list(dict.fromkeys(evidence))
+        return list(dict.fromkeys(words)), list(dict.fromkeys(pairs + placed)), list(dict.fromkeys(evidence))
 
 
 class Matcher:

@@ -86,3 +86,16 @@ def test_a_cause_inside_a_negated_clause_is_marked_negated(message):
         "password",
         "changed",
     ]  # a clause ends the negation's reach
+
+
+def test_the_ask_is_read_where_it_usually_sits():
+    """The first words and the last sentence are features of their own: a long story ending in a
+    request is read by its request."""
+    from knowledge.features import position_features
+
+    story = "Long week. Back from the offsite on Monday and the Outlook inbox was grey. What do I do now?"
+    features = position_features(story)
+    assert features[:2] == ["b:<s> long", "b:<s> long week"]
+    assert {"b:<last> what", "b:<last> now"} <= set(features)
+    assert not [f for f in position_features("why did my inbox drop") if f.startswith("b:<last>")]
+    assert position_features("") == [] and position_features("?!.") == []
