@@ -159,15 +159,16 @@ _SENTENCE_END = re.compile(r"[.!?;\n]+")
 LAST_SENTENCE_WORDS = 12
 
 
-def position_features(text: str) -> list[str]:
+def position_features(text: str, *, normalised: bool = False) -> list[str]:
     """Where a message's ask usually sits: its first word and first two ("how do …", "can someone
     …"), and, when it has more than one sentence, the words of its last ("… it went red on Monday.
     what do I do now?"). Stored with the word pairs, as text features."""
-    words = _WORD.findall(normalise(text[:2000]))
+    text = text if normalised else normalise(text)
+    words = _WORD.findall(text[:400])
     if not words:
         return []
     features = ["b:<s> " + words[0]] + (["b:<s> " + " ".join(words[:2])] if len(words) > 1 else [])
-    sentences = [part for part in _SENTENCE_END.split(normalise(text[-2000:])) if _WORD.search(part)]
+    sentences = [part for part in _SENTENCE_END.split(text[-2000:]) if _WORD.search(part)]
     if len(sentences) > 1:
         features += ["b:<last> " + word for word in _WORD.findall(sentences[-1])[:LAST_SENTENCE_WORDS]]
     return list(dict.fromkeys(features))

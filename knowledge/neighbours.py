@@ -63,10 +63,12 @@ class NeighbourIndex:
     """Nearest training row of a set of feature columns, with its cosine similarity."""
 
     def __init__(self, arrays: dict[str, np.ndarray], n_rows: int) -> None:
-        self._idf = arrays["nb_idf"].astype(np.float64)
-        self._indptr = arrays["nb_indptr"].astype(np.int64)
+        # As stored (float32, int32): float64 copies would double the postings' memory, which is
+        # most of what an index costs; each look-up widens only the postings it reads.
+        self._idf = arrays["nb_idf"]
+        self._indptr = arrays["nb_indptr"]
         self._rows = arrays["nb_rows"]
-        self._weight = arrays["nb_weight"].astype(np.float64)
+        self._weight = arrays["nb_weight"]
         self.n_rows = n_rows
 
     def nearest(self, columns: Sequence[int]) -> tuple[int, float]:
@@ -74,9 +76,9 @@ class NeighbourIndex:
         ids = np.fromiter(set(columns), dtype=np.int64)
         if not len(ids) or not self.n_rows:
             return -1, 0.0
-        query = self._idf[ids]
+        query = self._idf[ids].astype(np.float64)
         norm = math.sqrt(float(query @ query))
-        starts, ends = self._indptr[ids], self._indptr[ids + 1]
+        starts, ends = self._indptr[ids].astype(np.int64), self._indptr[ids + 1].astype(np.int64)
         lengths = ends - starts
         total = int(lengths.sum())
         if not total or not norm:
@@ -85,7 +87,7 @@ class NeighbourIndex:
         positions = np.arange(total) + np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
         scores = np.bincount(
             self._rows[positions],
-            weights=self._weight[positions] * np.repeat(query, lengths),
+            weights=self._weight[positions].astype(np.float64) * np.repeat(query, lengths),
             minlength=self.n_rows,
         )
         best = int(scores.argmax())

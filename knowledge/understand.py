@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from knowledge.classify import ErrorReader
 from knowledge.decide import decide
 from knowledge.examples import Examples
-from knowledge.features import is_hypothetical, marked_words, pair_features, position_features
+from knowledge.features import is_hypothetical, marked_words, normalise, pair_features, position_features
 from knowledge.match import PhraseFinder
 from knowledge.model import LinearModel
 from knowledge.text import strip_slack_markup
@@ -45,13 +45,15 @@ class QuestionReader:
     def features(self, question: str) -> tuple[list[str], list[str], list[str]]:
         """(words, pairs, evidence) as the question model reads them."""
         text = strip_slack_markup((question or "")[:MAX_QUESTION])
-        words = marked_words(text, negation=True)
+        normalised = normalise(text)
+        words = marked_words(normalised, negation=True, normalised=True)
         # A negated cause is not named ("I did NOT change my password"), but a negated phrase can
         # be the request itself ("this didn't help"): causes are read outside negations, intents not.
         positive_words = [w for w in words if not w.startswith("neg_")]
         negated = len(positive_words) < len(words)
         pairs = pair_features(words)
-        placed = position_features(text)  # not word pairs: the concepts below read only those
+        # Not word pairs: the concepts below read only those.
+        placed = position_features(normalised, normalised=True)
         found = self.phrases.groups(text)
         evidence = [f"e:{kind}:{name}" for (kind, name) in found if kind in INTENT_GROUPS]
         if negated:  # only then do the words outside negations differ from the whole text
