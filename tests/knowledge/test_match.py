@@ -99,3 +99,5 @@ def test_the_ask_is_read_where_it_usually_sits():
     assert {"b:<last> what", "b:<last> now"} <= set(features)
     assert not [f for f in position_features("why did my inbox drop") if f.startswith("b:<last>")]
     assert position_features("") == [] and position_features("?!.") == []
+    assert match(story)[0] == "how_to_reconnect"
+    assert match("I reconnected yesterday and it is red again today. why?")[0] == "why_disconnected"
