@@ -68,17 +68,23 @@ _ACK = re.compile(
     re.IGNORECASE,
 )
 _NOT_THANKS = re.compile(r"n['’]t\b|\b(not|no|still|again|but|broken|fail\w*|error|wrong|why|how)\b|\?", re.I)
+# Words of Spanish, Portuguese, French and German that several patterns below share: "any news?",
+# "fixed", "the third time".
+_NEWS_INTL = r"alguna novedad|alguma novidade|du nouveau|des nouvelles|neuigkeiten"
+_FIXED_INTL = (
+    r"arreglad[oa]|resuelt[oa]|resolvid[oa]|consertad[oa]|r[ée]par[ée]e?|r[ée]solue?|"
+    r"behoben|repariert|gel[öo]st"
+)
+_THIRD_TIME_INTL = r"tercera vez|terceira vez|troisi[èe]me fois|dritten? mal"
 _FOLLOW_UP = re.compile(
     r"\b(still|again|yet|any (update|news|progress)|update|fixed|resolved|(working|work|back) now|"
     r"back (up|online)|and now|wtf|wth|ffs|seriously|ugh+|come on|same (thing|issue|problem)|"
     r"\d+(st|nd|rd|th) time|third time|(another|one more) time|keeps? (happening|disconnecting|breaking)|"
     r"sigue|todav[ií]a|otra vez|de nuevo|ainda|de novo|outra vez|encore|toujours|immer noch|wieder|"
     # "is it fixed yet?", "any news?" and "the third time" in Spanish, Portuguese, French and German
-    r"arreglad[oa]|resuelt[oa]|ya funciona|funciona ya|alguna novedad|novedades|tercera vez|"
-    r"resolvid[oa]|consertad[oa]|j[aá] voltou|j[aá] funciona|alguma novidade|novidades|terceira vez|"
-    r"r[ée]par[ée]e?|r[ée]solue?|[çc]a (?:re)?marche|du nouveau|des nouvelles|troisi[èe]me fois|"
-    r"behoben|repariert|gel[öo]st|geht (?:es|das) (?:jetzt|wieder)|"
-    r"funktioniert (?:es|das)? ?(?:jetzt|wieder)|neuigkeiten|dritten? mal)\b"
+    rf"{_FIXED_INTL}|{_NEWS_INTL}|{_THIRD_TIME_INTL}|ya funciona|funciona ya|novedades|j[aá] voltou|"
+    r"j[aá] funciona|novidades|[çc]a (?:re)?marche|geht (?:es|das) (?:jetzt|wieder)|"
+    r"funktioniert (?:es|das)? ?(?:jetzt|wieder))\b"
     r"|\bnow\?|\?\?",
     re.IGNORECASE,
 )
@@ -86,22 +92,21 @@ _FRUSTRATED = re.compile(
     r"\b(wtf|wth|ffs|fml|seriously|ridiculous|unacceptable|useless|annoying|fed up|sick of|tired of|"
     r"fuck\w*|shit\w*|damn\w*|crap|come on|ugh+|(3rd|third|4th|fourth|5th|fifth|\d+th) time|"
     r"keeps? (happening|disconnecting|breaking)|every (single )?(day|week)|not again|"
-    r"tercera vez|cuarta vez|cada semana|harto|harta|rid[ií]culo|inaceptable|mierda|"
-    r"terceira vez|quarta vez|toda semana|farto|farta|inaceit[aá]vel|porra|"
-    r"troisi[èe]me fois|toutes les semaines|marre|ridicule|inacceptable|merde|putain|"
-    r"dritten? mal|jede woche|schon wieder|nase voll|l[äa]cherlich|inakzeptabel|schei(?:ß|ss)e|verdammt)\b"
+    rf"{_THIRD_TIME_INTL}|cuarta vez|cada semana|harto|harta|rid[ií]culo|inaceptable|mierda|"
+    r"quarta vez|toda semana|farto|farta|inaceit[aá]vel|porra|"
+    r"toutes les semaines|marre|ridicule|inacceptable|merde|putain|"
+    r"jede woche|schon wieder|nase voll|l[äa]cherlich|inakzeptabel|schei(?:ß|ss)e|verdammt)\b"
     r"|!!|\?!",
     re.IGNORECASE,
 )
 # Asking whether it is fixed: one of these words before a '?' ("is it working again?"), or "any update".
 _FIXED_WORD = re.compile(
-    r"\b(fixed|resolved|working|work|back|connected|ok|okay|up|arreglad[oa]|resuelt[oa]|funciona\w*|"
-    r"resolvid[oa]|consertad[oa]|voltou|r[ée]par[ée]e?|r[ée]solue?|(?:re)?marche|behoben|repariert|gel[öo]st|"
-    r"funktioniert|geht)\b",
+    rf"\b(fixed|resolved|working|work|back|connected|ok|okay|up|{_FIXED_INTL}|funciona\w*|voltou|"
+    r"(?:re)?marche|funktioniert|geht)\b",
     re.I,
 )
 _ANY_NEWS = re.compile(
-    r"\b(any (update|news|progress)|alguna novedad|alguma novidade|du nouveau|des nouvelles|neuigkeiten)\b",
+    rf"\b(any (update|news|progress)|{_NEWS_INTL})\b",
     re.I,
 )
 # Words that deny, in the bot's five languages: a cause named only under one ("I did NOT change my
